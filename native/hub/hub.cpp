@@ -1,1 +1,313 @@
-// (being written)
+// Hub start-up, the hello handshake for visitors and agents, frame dispatch, and the admin
+// entry points. Messages live in hub_messages.cpp, conversation state in hub_conversations.cpp.
+#include "hub/hub.h"
+
+#include <algorithm>
+
+#include "protocol/server_frame.h"
+#include "util/ids.h"
+#include "util/log.h"
+#include "util/sha256.h"
+
+namespace sb::hub {
+
+hub::hub(hub_options opts, store::store& st, router& rt, event_sink* events)
+    : opts_(opts), store_(st), router_(rt), events_(events) {
+  post_ = [](std::function<void()> fn) { fn(); };
+  router_.on_gap([this](const client_ptr& c, const std::string& conv) {
+    request_backfill(c, conv);
+  });
+}
+
+hub::~hub() { router_.on_gap(nullptr); }
+
+store::status hub::start(std::string& error) {
+  std::string secret;
+  auto st = store_.get_meta("token_secret", secret);
+  if (st == store::status::not_found) {
+    secret = util::to_hex(util::sha256(util::random_bytes(32)));
+    st = store_.put_meta("token_secret", secret);
+  }
+  if (st != store::status::ok) {
+    error = "cannot read or create the token secret";
+    return st;
+  }
+  tokens_ = std::make_unique<token_service>(secret);
+
+  std::vector<store::site> sites;
+  if ((st = store_.list_sites(sites)) != store::status::ok) {
+    error = "cannot load sites";
+    return st;
+  }
+  if (std::none_of(sites.begin(), sites.end(), [](auto& s) { return s.key == "demo"; })) {
+    store::site demo;
+    demo.key = "demo";
+    demo.name = "Demo";
+    demo.allowed_origins = {"*"};
+    demo.created_ms = util::now_ms();
+    if ((st = store_.put_site(demo)) != store::status::ok) {
+      error = "cannot create the demo site";
+      return st;
+    }
+    sites.push_back(demo);
+  }
+  std::vector<store::agent> agents;
+  std::vector<store::conversation> convs;
+  if ((st = store_.list_agents(agents)) != store::status::ok ||
+      (st = store_.open_conversations(convs)) != store::status::ok) {
+    error = "cannot load agents and open conversations";
+    return st;
+  }
+  std::sort(convs.begin(), convs.end(),
+            [](auto& a, auto& b) { return a.created_ms < b.created_ms; });
+
+  std::lock_guard<std::mutex> lock(assign_mu_);
+  for (auto& s : sites) sites_[s.key].rec = s;
+  for (auto& a : agents) agents_[a.id].rec = a;
+  for (auto& c : convs) {
+    if (c.state == "queued" || c.state == "bot") {
+      auto it = sites_.find(c.site);
+      if (it != sites_.end() && c.state == "queued") it->second.queue.push_back(c.id);
+    } else if (c.state == "assigned") {
+      auto it = agents_.find(c.agent_id);
+      if (it != agents_.end()) it->second.active++;
+    }
+    open_conv_by_visitor_[c.visitor_id] = c.id;
+    store::visitor v;
+    conv_state cs;
+    cs.rec = c;
+    if (store_.get_visitor(c.visitor_id, v) == store::status::ok) cs.visitor_name = v.name;
+    auto& sh = shard_of(c.id);
+    std::lock_guard<std::mutex> l2(sh.mu);
+    sh.convs[c.id] = std::move(cs);
+  }
+  util::log(util::log_level::info, "hub started",
+            {{"sites", std::to_string(sites.size())},
+             {"agents", std::to_string(agents.size())},
+             {"openConversations", std::to_string(convs.size())}});
+  return store::status::ok;
+}
+
+bool hub::conv_snapshot(const std::string& id, conv_state& out) {
+  auto& sh = shard_of(id);
+  std::lock_guard<std::mutex> lock(sh.mu);
+  auto it = sh.convs.find(id);
+  if (it == sh.convs.end()) return false;
+  out = it->second;
+  return true;
+}
+
+namespace {
+
+bool origin_allowed(const store::site& s, const std::string& origin) {
+  // Non-browser clients send no Origin and cannot be driven by a hostile page.
+  if (origin.empty()) return true;
+  for (const auto& o : s.allowed_origins)
+    if (o == "*" || o == origin) return true;
+  return false;
+}
+
+hello_outcome refuse(std::uint16_t code, std::string reason) {
+  hello_outcome out;
+  out.close_code = code;
+  out.close_reason = std::move(reason);
+  return out;
+}
+
+}  // namespace
+
+hello_outcome hub::hello(const std::shared_ptr<connection>& conn, protocol::client_frame& f,
+                         const peer_info& peer) {
+  if (f.role == "visitor") return hello_visitor(conn, f, peer);
+  if (f.role == "agent") return hello_agent(conn, f);
+  return refuse(4401, "hello.role must be visitor or agent");
+}
+
+hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn,
+                                 protocol::client_frame& f, const peer_info& peer) {
+  int agents_online = 0;
+  {
+    std::lock_guard<std::mutex> lock(assign_mu_);
+    auto it = sites_.find(f.site);
+    if (it == sites_.end()) return refuse(4401, "unknown site");
+    if (!it->second.rec.enabled) return refuse(4401, "site disabled");
+    if (!origin_allowed(it->second.rec, peer.origin)) return refuse(1008, "origin not allowed");
+    agents_online = it->second.agents_online;
+  }
+
+  std::string visitor_id;
+  bool returning = false;
+  if (!f.visitor_token.empty()) {
+    std::string token_site;
+    auto e = tokens_->verify_visitor(f.visitor_token, token_site, visitor_id);
+    if (e != token_error::none) return refuse(4401, "invalid visitor token");
+    if (token_site != f.site) return refuse(4401, "visitor token belongs to another site");
+    returning = true;
+  } else {
+    visitor_id = util::random_id("v_");
+  }
+
+  const auto& p = f.profile;
+  bool has_profile = !p.name.empty() || !p.email.empty() || !p.lang.empty() ||
+                     !p.page.empty() || !p.referrer.empty();
+  std::string name = p.name;
+  if (!returning || has_profile) {
+    store::visitor v;
+    if (returning) store_.get_visitor(visitor_id, v);
+    v.id = visitor_id;
+    v.site = f.site;
+    if (!p.name.empty()) v.name = p.name;
+    if (!p.email.empty()) v.email = p.email;
+    if (!p.lang.empty()) v.lang = p.lang;
+    if (!p.page.empty()) v.page = p.page;
+    if (!p.referrer.empty()) v.referrer = p.referrer;
+    auto now = util::now_ms();
+    if (!v.created_ms) v.created_ms = now;
+    v.last_seen_ms = now;
+    name = v.name;
+    store_.submit(store::put_visitor{std::move(v)}, nullptr);
+  }
+
+  auto c = std::make_shared<client>(conn, role::visitor, visitor_id, f.site, name);
+
+  std::string open_conv;
+  std::uint64_t last_seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(assign_mu_);
+    auto it = open_conv_by_visitor_.find(visitor_id);
+    if (it != open_conv_by_visitor_.end()) open_conv = it->second;
+  }
+  conv_state cs;
+  if (!open_conv.empty() && conv_snapshot(open_conv, cs)) last_seq = cs.rec.last_seq;
+
+  // Resume a conversation of this visitor's (open or closed).
+  std::string resume_conv;
+  bool resume_forbidden = false;
+  if (f.resume) {
+    store::conversation rec;
+    bool found = conv_snapshot(f.resume->conv, cs)
+                     ? (rec = cs.rec, true)
+                     : store_.get_conversation(f.resume->conv, rec) == store::status::ok;
+    if (found && rec.visitor_id == visitor_id) {
+      resume_conv = rec.id;
+      c->track(resume_conv, f.resume->after);
+    } else {
+      resume_forbidden = true;
+    }
+  }
+
+  c->send(make_frame(protocol::welcome_visitor(
+      visitor_id, tokens_->visitor_token(f.site, visitor_id), open_conv, last_seq, agents_online)));
+  if (resume_forbidden) send_error(c, "", "forbidden", "resume.conv is not your conversation");
+  router_.attach(c);
+  visitors_connected_++;
+  if (!resume_conv.empty()) request_backfill(c, resume_conv);
+  hello_outcome out;
+  out.client = std::move(c);
+  return out;
+}
+
+hello_outcome hub::hello_agent(const std::shared_ptr<connection>& conn,
+                               protocol::client_frame& f) {
+  std::string agent_id;
+  auto e = tokens_->verify_agent(f.token, util::now_ms() / 1000, agent_id);
+  if (e == token_error::expired) return refuse(4401, "agent token expired");
+  if (e != token_error::none) return refuse(4401, "invalid agent token");
+  store::agent rec;
+  {
+    std::lock_guard<std::mutex> lock(assign_mu_);
+    auto it = agents_.find(agent_id);
+    if (it == agents_.end()) return refuse(4401, "unknown agent");
+    rec = it->second.rec;
+  }
+  auto c = std::make_shared<client>(conn, role::agent, agent_id, "", rec.name);
+  c->send(make_frame(protocol::welcome_agent(rec.id, rec.name, rec.sites)));
+  router_.attach(c);
+  agents_connected_++;
+  agent_connected(c);
+  send_agent_snapshot(c);
+  if (f.resume) {
+    conv_state cs;
+    if (may_access(c, f.resume->conv, true, cs)) {
+      c->track(f.resume->conv, f.resume->after);
+      request_backfill(c, f.resume->conv);
+    } else {
+      send_error(c, "", "forbidden", "resume.conv is not visible to you");
+    }
+  }
+  hello_outcome out;
+  out.client = std::move(c);
+  return out;
+}
+
+void hub::on_frame(const client_ptr& c, protocol::client_frame& f) {
+  using t = protocol::client_type;
+  bool agent_only = f.type == t::accept || f.type == t::transfer || f.type == t::status;
+  if (agent_only && !c->is_agent()) {
+    send_error(c, "", "forbidden", "only agents may send this frame");
+    return;
+  }
+  switch (f.type) {
+    case t::hello: send_error(c, "", "invalid", "hello was already received"); break;
+    case t::ping: c->send(make_frame(protocol::pong())); break;
+    case t::send: on_send(c, f); break;
+    case t::typing: on_typing(c, f); break;
+    case t::read: on_read(c, f); break;
+    case t::history: on_history(c, f); break;
+    case t::accept: on_accept(c, f); break;
+    case t::transfer: on_transfer(c, f); break;
+    case t::close: on_close(c, f); break;
+    case t::handoff: on_handoff(c, f); break;
+    case t::status: on_status(c, f); break;
+  }
+}
+
+void hub::goodbye(const client_ptr& c) {
+  router_.detach(c);
+  if (c->is_agent()) {
+    agents_connected_--;
+    agent_disconnected(c);
+  } else {
+    visitors_connected_--;
+  }
+}
+
+void hub::send_error(const client_ptr& c, const std::string& ref, const char* code,
+                     const std::string& message) {
+  c->send(make_frame(protocol::error(ref, code, message)));
+}
+
+store::status hub::put_site(const store::site& s) {
+  auto st = store_.put_site(s);
+  if (st != store::status::ok) return st;
+  std::lock_guard<std::mutex> lock(assign_mu_);
+  sites_[s.key].rec = s;
+  return st;
+}
+
+store::status hub::put_agent(const store::agent& a) {
+  auto st = store_.put_agent(a);
+  if (st != store::status::ok) return st;
+  std::lock_guard<std::mutex> lock(assign_mu_);
+  agents_[a.id].rec = a;
+  return st;
+}
+
+std::string hub::sign_agent_token(const std::string& agent_id, std::int64_t ttl_s) {
+  return tokens_->agent_token(agent_id, util::now_ms() / 1000 + ttl_s);
+}
+
+hub_stats hub::stats() {
+  hub_stats s;
+  s.visitors_connected = visitors_connected_.load();
+  s.agents_connected = agents_connected_.load();
+  s.connections = s.visitors_connected + s.agents_connected;
+  s.messages_acked = messages_acked_.load();
+  s.messages_failed = messages_failed_.load();
+  std::lock_guard<std::mutex> lock(assign_mu_);
+  s.conversations_open = open_conv_by_visitor_.size();
+  for (auto& kv : sites_) s.queued += kv.second.queue.size();
+  return s;
+}
+
+}  // namespace sb::hub
