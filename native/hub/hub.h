@@ -26,6 +26,7 @@ namespace sb::hub {
 struct hub_options {
   std::size_t max_queue_items = 200;  // items per queue frame sent to agents
   std::size_t history_page = 200;     // store page size for resume replays
+  std::uint64_t max_store_backlog = 50000;  // queued writes before reads pause
 };
 
 /** What the embedding layer (the JS API) hears about. */
@@ -90,6 +91,9 @@ class hub {
   store::status put_agent(const store::agent& a);
   std::string sign_agent_token(const std::string& agent_id, std::int64_t ttl_s);
   hub_stats stats();
+  /** True while the store has more writes waiting than it should: transports then stop reading
+   *  for a moment, so that a flood turns into TCP back-pressure instead of memory. */
+  bool backlogged() const { return store_.stats().writes_queued > opts_.max_store_backlog; }
 
  private:
   struct conv_state {

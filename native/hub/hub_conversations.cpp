@@ -128,8 +128,10 @@ void hub::run(effects& fx) {
   for (auto& p : fx.persists) {
     bool closed = p.rec.state == "closed";
     std::string conv = p.rec.id, site = p.rec.site, visitor = p.rec.visitor_id;
+    // Copy the record out before `p` is moved into the callback (argument order is unspecified).
+    store::write_op op = store::put_conversation{p.rec};
     store_.submit(
-        store::put_conversation{p.rec},
+        std::move(op),
         [this, p = std::move(p), closed, conv, site, visitor](store::write_result&& r) mutable {
           if (r.st != store::status::ok) {
             util::log(util::log_level::error, "conversation state not stored",

@@ -9,6 +9,18 @@
 
 namespace sb::hub {
 
+namespace {
+/** The start of a message for the queue, cut on a UTF-8 boundary (a split sequence would make
+ *  the whole frame invalid UTF-8, which browsers answer by closing the socket). */
+std::string preview_of(const std::string& text) {
+  constexpr std::size_t max = 120;
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) cut--;
+  return text.substr(0, cut);
+}
+}  // namespace
+
 const char* hub::access(const client_ptr& c, const std::string& conv, bool peek, conv_state& out,
                         std::string& why) {
   if (!conv_snapshot(conv, out)) {
@@ -89,7 +101,7 @@ void hub::on_committed(const client_ptr& sender, const std::string& ref,
       agent_id = rec.agent_id;
       site = rec.site;
       queued = rec.state == "queued";
-      if (m.sender_kind == "visitor") it->second.preview = m.text.substr(0, 120);
+      if (m.sender_kind == "visitor") it->second.preview = preview_of(m.text);
     }
   }
   if (visitor_id.empty()) return;  // closed meanwhile: the stored copy is the truth

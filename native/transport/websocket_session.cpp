@@ -5,6 +5,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include "hub/hub.h"
@@ -71,6 +72,15 @@ void websocket_session::on_readable(const boost::system::error_code& ec) {
     process(buf.data(), n);
     if (state_ == closed) return;
     if (n < buf.size()) break;
+  }
+  if (server_.hub().backlogged()) {
+    // The store is behind: wait before reading more, so the kernel's buffers fill and the
+    // client slows down (TCP back-pressure) instead of our queues growing.
+    auto timer = std::make_shared<net::steady_timer>(strand_, std::chrono::milliseconds(5));
+    timer->async_wait([self = shared_from_this(), timer](auto ec) {
+      if (!ec && self->state_ != closed) self->arm_read();
+    });
+    return;
   }
   arm_read();
 }
