@@ -123,7 +123,7 @@ void server::respond(std::uint64_t id, unsigned status, header_list headers, std
     std::lock_guard<std::mutex> lock(pending_mu_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;
-    s = it->second.lock();
+    s = std::move(it->second);
     pending_.erase(it);
   }
   if (s) s->respond(status, std::move(headers), std::move(body));
@@ -151,6 +151,10 @@ void server::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   net::post(io_, [this] { sweep_timer_.cancel(); });
   io_.stop();
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.clear();
+  }
   for (auto& t : threads_) t.join();
   threads_.clear();
   util::log(util::log_level::info, "stopped");

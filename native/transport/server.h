@@ -117,7 +117,8 @@ class server {
 
   std::mutex pending_mu_;
   std::uint64_t next_request_id_ = 1;
-  std::unordered_map<std::uint64_t, std::weak_ptr<http_session>> pending_;  // pending_mu_
+  // Holds the session alive while JS prepares the answer; JS always answers (errors become 500).
+  std::unordered_map<std::uint64_t, std::shared_ptr<http_session>> pending_;  // pending_mu_
 };
 
 }  // namespace sb::transport
