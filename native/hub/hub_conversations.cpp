@@ -103,13 +103,19 @@ std::string hub::open_or_get_conversation(const client_ptr& visitor) {
     rec.state = "queued";
     rec.created_ms = rec.updated_ms = util::now_ms();
     cs.visitor_name = visitor->name();
-    persist(rec, "", "conversation.opened", fx);
     std::string agent = pick_agent(rec.site, "");
     if (!agent.empty()) {
-      assign(cs, agent, fx);
+      // Assigned from the start: one state change, one conv frame.
+      agents_[agent].active++;
+      rec.agent_id = agent;
+      rec.state = "assigned";
+      fx.tracks.emplace_back(agent, rec.id, 0);
+      persist(rec, "", "conversation.opened", fx);
+      fx.persists.back().events.emplace_back("conversation.assigned");
     } else {
       sites_[rec.site].queue.push_back(id);
       fx.queue_sites.insert(rec.site);
+      persist(rec, "", "conversation.opened", fx);
       fx.persists.back().events.emplace_back("conversation.queued");
     }
     open_conv_by_visitor_[rec.visitor_id] = id;

@@ -19,6 +19,11 @@ namespace {
 constexpr std::int64_t linger_ms = 3000;     // wait for the peer's close frame after ours
 constexpr int reads_per_wakeup = 4;          // fairness between busy connections
 constexpr std::size_t shrink_above = 64 * 1024;
+// Over the byte cap, a connection is dropped once its socket has refused to take a write for
+// this long (the peer stopped reading), or at once past hard_cap_factor times the cap. A
+// healthy reader that merely got a burst faster than one flush is never dropped.
+constexpr std::int64_t stall_ms = 250;
+constexpr std::size_t hard_cap_factor = 8;
 
 const char* error_code_for(protocol::parse_error e) {
   return e == protocol::parse_error::too_large ? "too_large" : "invalid";
@@ -156,9 +161,15 @@ void websocket_session::enqueue(out_frame f, bool bypass_cap) {
     if (dropped_ || state_ == closed) return;
     if (state_ == closing && f.opcode != 0x8) return;  // nothing may follow our close frame
     out_bytes_ += f.data->size();
-    if (!bypass_cap && out_bytes_ > server_.options().outbound_queue_bytes) {
+    std::size_t cap = server_.options().outbound_queue_bytes;
+    if (!bypass_cap && out_bytes_ > cap) {
+      std::int64_t since = write_since_ms_.load(std::memory_order_relaxed);
+      bool stalled = since != 0 && util::now_ms() - since > stall_ms;
       // A consumer that does not read would grow our memory without bound: drop it.
-      dropped_ = drop = true;
+      drop = stalled || out_bytes_ > cap * hard_cap_factor;
+    }
+    if (drop) {
+      dropped_ = true;
       out_queue_.clear();
     } else {
       out_queue_.push_back(std::move(f));
@@ -193,6 +204,7 @@ void websocket_session::flush() {
     wbuf_.append(*f.data);
   }
   writing_ = true;
+  write_since_ms_ = util::now_ms();
   net::async_write(socket_, net::buffer(wbuf_),
                    net::bind_executor(strand_, [self = shared_from_this(), n = batch.size()](
                                                    auto ec, std::size_t) { self->on_written(ec); }));
@@ -203,6 +215,7 @@ void websocket_session::flush() {
 
 void websocket_session::on_written(const boost::system::error_code& ec) {
   writing_ = false;
+  write_since_ms_ = 0;
   if (ec) return terminate();
   if (wbuf_.capacity() > shrink_above) std::string().swap(wbuf_);
   if (terminate_after_write_) {

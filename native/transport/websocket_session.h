@@ -83,6 +83,7 @@ class websocket_session final : public hub::connection,
   std::atomic<std::int64_t> last_ping_ms_{0};
   std::atomic<std::int64_t> closing_since_ms_{0};
   std::atomic<bool> timeout_posted_{false};
+  std::atomic<std::int64_t> write_since_ms_{0};  // start of the write in flight, 0 if none
 };
 
 }  // namespace sb::transport
