@@ -83,8 +83,10 @@ void hub::on_committed(const client_ptr& sender, const std::string& ref,
     return send_error(sender, ref, "unavailable", "the message was not stored; send it again");
   }
   const store::message& m = r.msg;
-  sender->send(make_frame(protocol::ack(ref, m.conv, m.seq, m.ts_ms)));
-  if (r.duplicate) return;
+  if (r.duplicate) {
+    sender->send(make_frame(protocol::ack(ref, m.conv, m.seq, m.ts_ms)));
+    return;
+  }
   messages_acked_++;
 
   std::string visitor_id, agent_id, site;
@@ -104,6 +106,9 @@ void hub::on_committed(const client_ptr& sender, const std::string& ref,
       if (m.sender_kind == "visitor") it->second.preview = preview_of(m.text);
     }
   }
+  // Acked only once the hub's own view (last seq) includes the message, so a client that
+  // reconnects right after the ack is welcomed with it.
+  sender->send(make_frame(protocol::ack(ref, m.conv, m.seq, m.ts_ms)));
   if (visitor_id.empty()) return;  // closed meanwhile: the stored copy is the truth
 
   // One serialisation for everybody, one more for the sender's own connections (clientId).
