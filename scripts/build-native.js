@@ -35,6 +35,8 @@ const env = { ...process.env };
 if (!env.CXX && spawnSync('ccache', ['--version']).status === 0) {
   env.CXX = 'ccache g++';
   env.CC = 'ccache gcc';
+  env.CCACHE_BASEDIR = env.CCACHE_BASEDIR || root;
+  env.CCACHE_NOHASHDIR = '1';
 }
 const r = spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit', env });
 process.exit(r.status === null ? 1 : r.status);

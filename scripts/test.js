@@ -10,7 +10,13 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const buildDir = process.env.SB_CMAKE_BUILD_DIR || path.join(root, 'build', 'cmake');
 const jobs = String(process.env.JOBS || os.availableParallelism?.() || 2);
-const env = { ...process.env, CCACHE_SLOPPINESS: 'pch_defines,time_macros,include_file_mtime,include_file_ctime' };
+// ccache: relative paths and no working-directory hash, so fresh clones hit the same cache.
+const env = {
+  ...process.env,
+  CCACHE_SLOPPINESS: 'pch_defines,time_macros,include_file_mtime,include_file_ctime',
+  CCACHE_BASEDIR: root,
+  CCACHE_NOHASHDIR: '1',
+};
 
 function run(cmd, args, opts = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
