@@ -16,7 +16,12 @@ const char* level_name(util::log_level l) {
 }  // namespace
 
 event_bridge::event_bridge(Napi::Env env, Napi::Function on_batch) {
-  tsfn_ = Napi::ThreadSafeFunction::New(env, on_batch, "switchboard-events", 0, 1);
+  auto state = state_;
+  tsfn_ = Napi::ThreadSafeFunction::New(env, on_batch, "switchboard-events", 0, 1,
+                                        [state](Napi::Env) {
+                                          std::lock_guard<std::mutex> lock(state->tsfn_mu);
+                                          state->gone = true;
+                                        });
   tsfn_.Unref(env);
 }
 
@@ -26,25 +31,35 @@ void event_bridge::ref(Napi::Env env) { tsfn_.Ref(env); }
 void event_bridge::unref(Napi::Env env) { tsfn_.Unref(env); }
 
 void event_bridge::release() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (released_) return;
-  released_ = true;
+  std::lock_guard<std::mutex> lock(state_->tsfn_mu);
+  if (state_->gone || state_->released) return;
+  state_->released = true;
   tsfn_.Release();
 }
 
 bool event_bridge::push(item&& it) {
   bool schedule = false;
+  auto& st = *state_;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (released_) return false;
-    queue_.push_back(std::move(it));
-    if (!scheduled_) schedule = scheduled_ = true;
+    std::lock_guard<std::mutex> lock(st.queue_mu);
+    st.queue.push_back(std::move(it));
+    if (!st.scheduled) schedule = st.scheduled = true;
   }
   if (schedule) {
-    auto st = tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { drain(env, fn); });
-    if (st != napi_ok) {
-      std::lock_guard<std::mutex> lock(mu_);
-      scheduled_ = false;
+    napi_status rc = napi_closing;
+    {
+      // Held across the call so the finalizer cannot free the function meanwhile.
+      std::lock_guard<std::mutex> lock(st.tsfn_mu);
+      if (!st.gone && !st.released) {
+        auto state = state_;
+        rc = tsfn_.NonBlockingCall(
+            [state](Napi::Env env, Napi::Function fn) { drain(*state, env, fn); });
+      }
+    }
+    if (rc != napi_ok) {
+      std::lock_guard<std::mutex> lock(st.queue_mu);
+      st.scheduled = false;
+      st.queue.clear();
       return false;
     }
   }
@@ -59,12 +74,12 @@ void event_bridge::log_line(util::log_level level, const std::string& line) {
   push(log_item{level, line});
 }
 
-void event_bridge::drain(Napi::Env env, Napi::Function fn) {
+void event_bridge::drain(shared_state& st, Napi::Env env, Napi::Function fn) {
   std::vector<item> batch;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    batch.swap(queue_);
-    scheduled_ = false;
+    std::lock_guard<std::mutex> lock(st.queue_mu);
+    batch.swap(st.queue);
+    st.scheduled = false;
   }
   if (batch.empty() || env == nullptr) return;
   Napi::HandleScope scope(env);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <variant>
@@ -42,14 +43,22 @@ class event_bridge final : public hub::event_sink, public transport::http_forwar
   using item = std::variant<hub::hub_event, transport::http_request, log_item>;
 
   bool push(item&& it);
-  void drain(Napi::Env env, Napi::Function fn);
+
+  /** Shared with the ThreadSafeFunction's calls and finalizer, which may run after this bridge
+   *  is gone (or, at process exit, before it): nothing there touches the bridge itself. */
+  struct shared_state {
+    std::mutex tsfn_mu;
+    bool gone = false;      // finalized by Node; guarded by tsfn_mu
+    bool released = false;  // released by us; guarded by tsfn_mu
+    std::mutex queue_mu;
+    std::vector<item> queue;  // guarded by queue_mu
+    bool scheduled = false;   // a drain call is queued; guarded by queue_mu
+  };
+  static void drain(shared_state& st, Napi::Env env, Napi::Function fn);
 
   Napi::ThreadSafeFunction tsfn_;
+  std::shared_ptr<shared_state> state_ = std::make_shared<shared_state>();
   std::atomic<bool> messages_{false};
-  std::mutex mu_;
-  std::vector<item> queue_;  // guarded by mu_
-  bool scheduled_ = false;   // a drain call is queued; guarded by mu_
-  bool released_ = false;    // guarded by mu_
 };
 
 }  // namespace sb::binding
