@@ -1,8 +1,8 @@
 // The Core class: configuration, start/stop, admin calls and stats for JS.
 #include "binding/core.h"
 
-#include <functional>
 #include <sys/stat.h>
+#include <functional>
 
 #include "binding/convert.h"
 #include "util/log.h"
@@ -18,8 +18,10 @@ class task final : public Napi::AsyncWorker {
   using result_fn = std::function<Napi::Value(Napi::Env)>;
 
   task(Napi::Env env, work_fn work, result_fn result)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
-        work_(std::move(work)), result_(std::move(result)) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        result_(std::move(result)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -80,14 +82,16 @@ Napi::Function core::define(Napi::Env env) {
 core::core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<core>(info) {
   auto env = info.Env();
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
-    throw make_error(env, "SB_CONFIG_INVALID", "new Core(config, onBatch) needs an object and a function");
+    throw make_error(env, "SB_CONFIG_INVALID",
+                     "new Core(config, onBatch) needs an object and a function");
   auto cfg = info[0].As<Napi::Object>();
   auto& s = settings_;
   s.data_dir = get_string(cfg, "dataDir", "./data");
   auto store_cfg = cfg.Get("store");
   if (store_cfg.IsObject()) {
     s.driver = get_string(store_cfg.As<Napi::Object>(), "driver", "sqlite");
-    s.synchronous_full = get_string(store_cfg.As<Napi::Object>(), "synchronous", "full") != "normal";
+    s.synchronous_full =
+        get_string(store_cfg.As<Napi::Object>(), "synchronous", "full") != "normal";
   }
   auto log_cfg = cfg.Get("log");
   if (log_cfg.IsObject()) s.log_level = get_string(log_cfg.As<Napi::Object>(), "level", "info");
@@ -101,13 +105,20 @@ core::core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<core>(info) {
     auto l = limits.As<Napi::Object>();
     o.max_frame_bytes = static_cast<std::size_t>(get_number(l, "maxFrameBytes", o.max_frame_bytes));
     o.max_text_bytes = static_cast<std::size_t>(get_number(l, "maxTextBytes", o.max_text_bytes));
-    o.hello_timeout_ms = static_cast<std::int64_t>(get_number(l, "helloTimeoutMs", o.hello_timeout_ms));
-    o.idle_timeout_ms = static_cast<std::int64_t>(get_number(l, "idleTimeoutMs", o.idle_timeout_ms));
-    o.ping_interval_ms = static_cast<std::int64_t>(get_number(l, "pingIntervalMs", o.ping_interval_ms));
-    o.outbound_queue_bytes = static_cast<std::size_t>(get_number(l, "outboundQueueBytes", o.outbound_queue_bytes));
-    o.max_http_body_bytes = static_cast<std::size_t>(get_number(l, "maxHttpBodyBytes", o.max_http_body_bytes));
-    o.max_http_header_bytes = static_cast<std::size_t>(get_number(l, "maxHttpHeaderBytes", o.max_http_header_bytes));
-    o.shutdown_grace_ms = static_cast<std::int64_t>(get_number(l, "shutdownGraceMs", o.shutdown_grace_ms));
+    o.hello_timeout_ms =
+        static_cast<std::int64_t>(get_number(l, "helloTimeoutMs", o.hello_timeout_ms));
+    o.idle_timeout_ms =
+        static_cast<std::int64_t>(get_number(l, "idleTimeoutMs", o.idle_timeout_ms));
+    o.ping_interval_ms =
+        static_cast<std::int64_t>(get_number(l, "pingIntervalMs", o.ping_interval_ms));
+    o.outbound_queue_bytes =
+        static_cast<std::size_t>(get_number(l, "outboundQueueBytes", o.outbound_queue_bytes));
+    o.max_http_body_bytes =
+        static_cast<std::size_t>(get_number(l, "maxHttpBodyBytes", o.max_http_body_bytes));
+    o.max_http_header_bytes =
+        static_cast<std::size_t>(get_number(l, "maxHttpHeaderBytes", o.max_http_header_bytes));
+    o.shutdown_grace_ms =
+        static_cast<std::int64_t>(get_number(l, "shutdownGraceMs", o.shutdown_grace_ms));
   }
   bridge_ = std::make_unique<event_bridge>(env, info[1].As<Napi::Function>());
 }
@@ -125,7 +136,8 @@ void core::shutdown_now() {
 }
 
 void core::require_started(Napi::Env env) const {
-  if (!started_ || stopping_) throw make_error(env, "SB_NOT_STARTED", "the server is not running; call start() first");
+  if (!started_ || stopping_)
+    throw make_error(env, "SB_NOT_STARTED", "the server is not running; call start() first");
 }
 
 Napi::Value core::start(const Napi::CallbackInfo& info) {
@@ -140,7 +152,8 @@ Napi::Value core::start(const Napi::CallbackInfo& info) {
 
   util::set_log_level(parse_level(settings_.log_level));
   event_bridge* bridge = bridge_.get();
-  util::set_log_sink([bridge](util::log_level l, const std::string& line) { bridge->log_line(l, line); });
+  util::set_log_sink(
+      [bridge](util::log_level l, const std::string& line) { bridge->log_line(l, line); });
 
   std::string error;
   if (settings_.driver == "memory") {
@@ -180,17 +193,19 @@ Napi::Value core::stop(const Napi::CallbackInfo& info) {
   store::store* st = store_.get();
   // Stopping waits for sockets and the store's last commit: off the JS thread. The bridge is
   // released only when that is done, so that the last events still reach JS.
-  return queue(env, [srv, st] {
-           srv->stop();
-           st->close();
-           return store::status::ok;
-         },
-         [this](Napi::Env e) {
-           bridge_->unref(e);
-           util::set_log_sink(nullptr);
-           started_ = false;
-           return e.Undefined();
-         });
+  return queue(
+      env,
+      [srv, st] {
+        srv->stop();
+        st->close();
+        return store::status::ok;
+      },
+      [this](Napi::Env e) {
+        bridge_->unref(e);
+        util::set_log_sink(nullptr);
+        started_ = false;
+        return e.Undefined();
+      });
 }
 
 Napi::Value core::stats(const Napi::CallbackInfo& info) {
@@ -264,8 +279,9 @@ Napi::Value core::get_agent(const Napi::CallbackInfo& info) {
   auto id = info[0].As<Napi::String>().Utf8Value();
   auto a = std::make_shared<store::agent>();
   store::store* st = store_.get();
-  return queue(info.Env(), [st, id, a] { return st->get_agent(id, *a); },
-               [a](Napi::Env e) { return from_agent(e, *a); });
+  return queue(
+      info.Env(), [st, id, a] { return st->get_agent(id, *a); },
+      [a](Napi::Env e) { return from_agent(e, *a); });
 }
 
 Napi::Value core::get_agent_by_email(const Napi::CallbackInfo& info) {
@@ -273,20 +289,22 @@ Napi::Value core::get_agent_by_email(const Napi::CallbackInfo& info) {
   auto email = info[0].As<Napi::String>().Utf8Value();
   auto a = std::make_shared<store::agent>();
   store::store* st = store_.get();
-  return queue(info.Env(), [st, email, a] { return st->find_agent_by_email(email, *a); },
-               [a](Napi::Env e) { return from_agent(e, *a); });
+  return queue(
+      info.Env(), [st, email, a] { return st->find_agent_by_email(email, *a); },
+      [a](Napi::Env e) { return from_agent(e, *a); });
 }
 
 Napi::Value core::list_agents(const Napi::CallbackInfo& info) {
   require_started(info.Env());
   auto list = std::make_shared<std::vector<store::agent>>();
   store::store* st = store_.get();
-  return queue(info.Env(), [st, list] { return st->list_agents(*list); },
-               [list](Napi::Env e) {
-                 auto arr = Napi::Array::New(e, list->size());
-                 for (uint32_t i = 0; i < list->size(); i++) arr.Set(i, from_agent(e, (*list)[i]));
-                 return arr;
-               });
+  return queue(
+      info.Env(), [st, list] { return st->list_agents(*list); },
+      [list](Napi::Env e) {
+        auto arr = Napi::Array::New(e, list->size());
+        for (uint32_t i = 0; i < list->size(); i++) arr.Set(i, from_agent(e, (*list)[i]));
+        return arr;
+      });
 }
 
 Napi::Value core::put_site(const Napi::CallbackInfo& info) {
@@ -300,19 +318,21 @@ Napi::Value core::list_sites(const Napi::CallbackInfo& info) {
   require_started(info.Env());
   auto list = std::make_shared<std::vector<store::site>>();
   store::store* st = store_.get();
-  return queue(info.Env(), [st, list] { return st->list_sites(*list); },
-               [list](Napi::Env e) {
-                 auto arr = Napi::Array::New(e, list->size());
-                 for (uint32_t i = 0; i < list->size(); i++) arr.Set(i, from_site(e, (*list)[i]));
-                 return arr;
-               });
+  return queue(
+      info.Env(), [st, list] { return st->list_sites(*list); },
+      [list](Napi::Env e) {
+        auto arr = Napi::Array::New(e, list->size());
+        for (uint32_t i = 0; i < list->size(); i++) arr.Set(i, from_site(e, (*list)[i]));
+        return arr;
+      });
 }
 
 Napi::Value core::sign_agent_token(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   require_started(env);
   auto id = info[0].As<Napi::String>().Utf8Value();
-  auto ttl = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 43200;
+  auto ttl =
+      info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 43200;
   return Napi::String::New(env, hub_->sign_agent_token(id, ttl));
 }
 

@@ -6,10 +6,14 @@ namespace sb::binding {
 namespace {
 const char* level_name(util::log_level l) {
   switch (l) {
-    case util::log_level::debug: return "debug";
-    case util::log_level::info: return "info";
-    case util::log_level::warn: return "warn";
-    case util::log_level::error: return "error";
+    case util::log_level::debug:
+      return "debug";
+    case util::log_level::info:
+      return "info";
+    case util::log_level::warn:
+      return "warn";
+    case util::log_level::error:
+      return "error";
   }
   return "info";
 }
@@ -17,11 +21,11 @@ const char* level_name(util::log_level l) {
 
 event_bridge::event_bridge(Napi::Env env, Napi::Function on_batch) {
   auto state = state_;
-  tsfn_ = Napi::ThreadSafeFunction::New(env, on_batch, "switchboard-events", 0, 1,
-                                        [state](Napi::Env) {
-                                          std::lock_guard<std::mutex> lock(state->tsfn_mu);
-                                          state->gone = true;
-                                        });
+  tsfn_ =
+      Napi::ThreadSafeFunction::New(env, on_batch, "switchboard-events", 0, 1, [state](Napi::Env) {
+        std::lock_guard<std::mutex> lock(state->tsfn_mu);
+        state->gone = true;
+      });
   tsfn_.Unref(env);
 }
 

@@ -14,9 +14,8 @@ namespace sb::hub {
 hub::hub(hub_options opts, store::store& st, router& rt, event_sink* events)
     : opts_(opts), store_(st), router_(rt), events_(events) {
   post_ = [](std::function<void()> fn) { fn(); };
-  router_.on_gap([this](const client_ptr& c, const std::string& conv) {
-    request_backfill(c, conv);
-  });
+  router_.on_gap(
+      [this](const client_ptr& c, const std::string& conv) { request_backfill(c, conv); });
 }
 
 hub::~hub() { router_.on_gap(nullptr); }
@@ -123,8 +122,8 @@ hello_outcome hub::hello(const std::shared_ptr<connection>& conn, protocol::clie
   return refuse(4401, "hello.role must be visitor or agent");
 }
 
-hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn,
-                                 protocol::client_frame& f, const peer_info& peer) {
+hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn, protocol::client_frame& f,
+                                 const peer_info& peer) {
   int agents_online = 0;
   {
     std::lock_guard<std::mutex> lock(assign_mu_);
@@ -148,8 +147,8 @@ hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn,
   }
 
   const auto& p = f.profile;
-  bool has_profile = !p.name.empty() || !p.email.empty() || !p.lang.empty() ||
-                     !p.page.empty() || !p.referrer.empty();
+  bool has_profile = !p.name.empty() || !p.email.empty() || !p.lang.empty() || !p.page.empty() ||
+                     !p.referrer.empty();
   std::string name = p.name;
   if (!returning || has_profile) {
     store::visitor v;
@@ -207,8 +206,7 @@ hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn,
   return out;
 }
 
-hello_outcome hub::hello_agent(const std::shared_ptr<connection>& conn,
-                               protocol::client_frame& f) {
+hello_outcome hub::hello_agent(const std::shared_ptr<connection>& conn, protocol::client_frame& f) {
   std::string agent_id;
   auto e = tokens_->verify_agent(f.token, util::now_ms() / 1000, agent_id);
   if (e == token_error::expired) return refuse(4401, "agent token expired");
@@ -248,17 +246,39 @@ void hub::on_frame(const client_ptr& c, protocol::client_frame& f) {
     return;
   }
   switch (f.type) {
-    case t::hello: send_error(c, "", "invalid", "hello was already received"); break;
-    case t::ping: c->send(make_frame(protocol::pong())); break;
-    case t::send: on_send(c, f); break;
-    case t::typing: on_typing(c, f); break;
-    case t::read: on_read(c, f); break;
-    case t::history: on_history(c, f); break;
-    case t::accept: on_accept(c, f); break;
-    case t::transfer: on_transfer(c, f); break;
-    case t::close: on_close(c, f); break;
-    case t::handoff: on_handoff(c, f); break;
-    case t::status: on_status(c, f); break;
+    case t::hello:
+      send_error(c, "", "invalid", "hello was already received");
+      break;
+    case t::ping:
+      c->send(make_frame(protocol::pong()));
+      break;
+    case t::send:
+      on_send(c, f);
+      break;
+    case t::typing:
+      on_typing(c, f);
+      break;
+    case t::read:
+      on_read(c, f);
+      break;
+    case t::history:
+      on_history(c, f);
+      break;
+    case t::accept:
+      on_accept(c, f);
+      break;
+    case t::transfer:
+      on_transfer(c, f);
+      break;
+    case t::close:
+      on_close(c, f);
+      break;
+    case t::handoff:
+      on_handoff(c, f);
+      break;
+    case t::status:
+      on_status(c, f);
+      break;
   }
 }
 

@@ -24,8 +24,8 @@
 namespace sb::hub {
 
 struct hub_options {
-  std::size_t max_queue_items = 200;  // items per queue frame sent to agents
-  std::size_t history_page = 200;     // store page size for resume replays
+  std::size_t max_queue_items = 200;        // items per queue frame sent to agents
+  std::size_t history_page = 200;           // store page size for resume replays
   std::uint64_t max_store_backlog = 50000;  // queued writes before reads pause
 };
 

@@ -136,30 +136,29 @@ void hub::run(effects& fx) {
     std::string conv = p.rec.id, site = p.rec.site, visitor = p.rec.visitor_id;
     // Copy the record out before `p` is moved into the callback (argument order is unspecified).
     store::write_op op = store::put_conversation{p.rec};
-    store_.submit(
-        std::move(op),
-        [this, p = std::move(p), closed, conv, site, visitor](store::write_result&& r) mutable {
-          if (r.st != store::status::ok) {
-            util::log(util::log_level::error, "conversation state not stored",
-                      {{"conv", conv}, {"status", store::to_string(r.st)}});
-          }
-          for (const auto& who : p.recipients) router_.send(who, p.frame);
-          if (closed) {
-            auto& sh = shard_of(conv);
-            std::lock_guard<std::mutex> lock(sh.mu);
-            sh.convs.erase(conv);
-          }
-          if (!events_) return;
-          for (const auto& type : p.events) {
-            hub_event e;
-            e.type = type;
-            e.conv = conv;
-            e.site = site;
-            e.visitor = visitor;
-            e.agent = p.agent;
-            events_->emit(std::move(e));
-          }
-        });
+    store_.submit(std::move(op), [this, p = std::move(p), closed, conv, site,
+                                  visitor](store::write_result&& r) mutable {
+      if (r.st != store::status::ok) {
+        util::log(util::log_level::error, "conversation state not stored",
+                  {{"conv", conv}, {"status", store::to_string(r.st)}});
+      }
+      for (const auto& who : p.recipients) router_.send(who, p.frame);
+      if (closed) {
+        auto& sh = shard_of(conv);
+        std::lock_guard<std::mutex> lock(sh.mu);
+        sh.convs.erase(conv);
+      }
+      if (!events_) return;
+      for (const auto& type : p.events) {
+        hub_event e;
+        e.type = type;
+        e.conv = conv;
+        e.site = site;
+        e.visitor = visitor;
+        e.agent = p.agent;
+        events_->emit(std::move(e));
+      }
+    });
   }
   for (const auto& site : fx.queue_sites) notify_queue(site);
   for (auto& [site, frame] : fx.site_visitor_sends) router_.send_site_visitors(site, frame);
@@ -177,8 +176,8 @@ void hub::notify_queue(const std::string& site) {
       if (items.size() >= opts_.max_queue_items) break;
       conv_state cs;
       if (!conv_snapshot(id, cs)) continue;
-      items.push_back({id, site, cs.rec.visitor_id, cs.visitor_name, cs.preview,
-                       cs.rec.created_ms, cs.rec.last_seq});
+      items.push_back({id, site, cs.rec.visitor_id, cs.visitor_name, cs.preview, cs.rec.created_ms,
+                       cs.rec.last_seq});
     }
     for (const auto& kv : agents_)
       if (kv.second.connections > 0 && serves(kv.second, site)) agents.push_back(kv.first);
@@ -294,7 +293,8 @@ void hub::on_transfer(const client_ptr& c, const protocol::client_frame& f) {
     auto me = agents_.find(c->principal());
     if (it == sh.convs.end()) return send_error(c, "", "not_found", "no open conversation");
     auto& rec = it->second.rec;
-    bool admin = me != agents_.end() && me->second.rec.role == "admin" && serves(me->second, rec.site);
+    bool admin =
+        me != agents_.end() && me->second.rec.role == "admin" && serves(me->second, rec.site);
     if (rec.agent_id != c->principal() && !admin)
       return send_error(c, "", "forbidden", "only the assigned agent or an admin may transfer");
     std::string old = rec.agent_id;
@@ -347,7 +347,8 @@ void hub::on_close(const client_ptr& c, const protocol::client_frame& f) {
     rec.state = "closed";
     rec.updated_ms = util::now_ms();
     auto vit = open_conv_by_visitor_.find(rec.visitor_id);
-    if (vit != open_conv_by_visitor_.end() && vit->second == rec.id) open_conv_by_visitor_.erase(vit);
+    if (vit != open_conv_by_visitor_.end() && vit->second == rec.id)
+      open_conv_by_visitor_.erase(vit);
     persist(rec, "", "conversation.closed", fx);
     l2.unlock();
     if (!old.empty() && agents_.count(old)) drain_queues(agents_[old].rec.sites, fx);

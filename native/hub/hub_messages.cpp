@@ -59,8 +59,7 @@ void hub::on_send(const client_ptr& c, protocol::client_frame& f) {
   conv_state cs;
   std::string why;
   if (const char* code = access(c, conv, false, cs, why)) return send_error(c, f.id, code, why);
-  if (cs.rec.state == "closed")
-    return send_error(c, f.id, "invalid", "the conversation is closed");
+  if (cs.rec.state == "closed") return send_error(c, f.id, "invalid", "the conversation is closed");
 
   store::message m;
   m.conv = std::move(conv);
@@ -76,8 +75,7 @@ void hub::on_send(const client_ptr& c, protocol::client_frame& f) {
                 });
 }
 
-void hub::on_committed(const client_ptr& sender, const std::string& ref,
-                       store::write_result&& r) {
+void hub::on_committed(const client_ptr& sender, const std::string& ref, store::write_result&& r) {
   if (r.st != store::status::ok) {
     messages_failed_++;
     return send_error(sender, ref, "unavailable", "the message was not stored; send it again");
@@ -132,8 +130,8 @@ void hub::on_typing(const client_ptr& c, const protocol::client_frame& f) {
   conv_state cs;
   std::string why;
   if (const char* code = access(c, f.conv, false, cs, why)) return send_error(c, "", code, why);
-  auto frame = make_frame(protocol::typing(f.conv, c->is_agent() ? "agent" : "visitor",
-                                           c->principal(), f.on));
+  auto frame = make_frame(
+      protocol::typing(f.conv, c->is_agent() ? "agent" : "visitor", c->principal(), f.on));
   const std::string& other = c->is_agent() ? cs.rec.visitor_id : cs.rec.agent_id;
   if (!other.empty()) router_.send(other, frame);
 }

@@ -10,11 +10,16 @@ namespace sb::hub {
 
 const char* to_string(token_error e) {
   switch (e) {
-    case token_error::none: return "ok";
-    case token_error::malformed: return "malformed token";
-    case token_error::bad_signature: return "invalid token";
-    case token_error::expired: return "token expired";
-    case token_error::wrong_kind: return "wrong kind of token";
+    case token_error::none:
+      return "ok";
+    case token_error::malformed:
+      return "malformed token";
+    case token_error::bad_signature:
+      return "invalid token";
+    case token_error::expired:
+      return "token expired";
+    case token_error::wrong_kind:
+      return "wrong kind of token";
   }
   return "invalid token";
 }
@@ -60,8 +65,7 @@ token_error token_service::verify(char kind, std::string_view token, std::string
   return token_error::none;
 }
 
-std::string token_service::visitor_token(std::string_view site,
-                                         std::string_view visitor_id) const {
+std::string token_service::visitor_token(std::string_view site, std::string_view visitor_id) const {
   std::string payload(site);
   payload.push_back('\n');
   payload.append(visitor_id);
@@ -79,8 +83,7 @@ token_error token_service::verify_visitor(std::string_view token, std::string& s
   return token_error::none;
 }
 
-std::string token_service::agent_token(std::string_view agent_id,
-                                       std::int64_t expires_at_s) const {
+std::string token_service::agent_token(std::string_view agent_id, std::int64_t expires_at_s) const {
   std::string payload(agent_id);
   payload.push_back('\n');
   payload += std::to_string(expires_at_s);

@@ -21,8 +21,7 @@ class token_service {
                              std::string& visitor_id) const;
 
   std::string agent_token(std::string_view agent_id, std::int64_t expires_at_s) const;
-  token_error verify_agent(std::string_view token, std::int64_t now_s,
-                           std::string& agent_id) const;
+  token_error verify_agent(std::string_view token, std::int64_t now_s, std::string& agent_id) const;
 
  private:
   std::string sign(char kind, std::string_view payload) const;

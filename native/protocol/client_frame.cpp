@@ -76,7 +76,8 @@ struct checker {
 
   bool boolean(const char* field, bool& out) {
     auto it = j.find(field);
-    if (it == j.end() || !it->is_boolean()) return fail(parse_error::invalid, field, "must be a boolean");
+    if (it == j.end() || !it->is_boolean())
+      return fail(parse_error::invalid, field, "must be a boolean");
     out = it->get<bool>();
     return true;
   }
@@ -136,7 +137,9 @@ void parse_hello(checker& c, client_frame& f) {
 
 void parse_body(checker& c, client_frame& f, const parse_limits& limits) {
   switch (f.type) {
-    case client_type::hello: parse_hello(c, f); break;
+    case client_type::hello:
+      parse_hello(c, f);
+      break;
     case client_type::send: {
       if (!c.str("id", f.id, true, 1, max_id)) return;
       if (!c.str("conv", f.conv, false, 0, max_id)) return;
@@ -180,7 +183,9 @@ void parse_body(checker& c, client_frame& f, const parse_limits& limits) {
       break;
     case client_type::accept:
     case client_type::close:
-    case client_type::handoff: c.str("conv", f.conv, true, 1, max_id); break;
+    case client_type::handoff:
+      c.str("conv", f.conv, true, 1, max_id);
+      break;
     case client_type::transfer: {
       if (!c.str("conv", f.conv, true, 1, max_id)) return;
       auto to = c.j.find("to");
@@ -200,7 +205,8 @@ void parse_body(checker& c, client_frame& f, const parse_limits& limits) {
       if (f.status != "online" && f.status != "away")
         c.fail(parse_error::invalid, "status", "must be \"online\" or \"away\"");
       break;
-    case client_type::ping: break;
+    case client_type::ping:
+      break;
   }
 }
 

@@ -10,25 +10,43 @@ void append_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
   std::size_t run = 0;  // start of the current run of bytes copied as they are
-  auto flush = [&](std::size_t i) {
-    out.append(s.data() + run, i - run);
-  };
+  auto flush = [&](std::size_t i) { out.append(s.data() + run, i - run); };
   for (std::size_t i = 0; i < s.size(); i++) {
     auto c = static_cast<unsigned char>(s[i]);
     const char* esc = nullptr;
     char u[7];
     switch (c) {
-      case '"': esc = "\\\""; break;
-      case '\\': esc = "\\\\"; break;
-      case '\n': esc = "\\n"; break;
-      case '\r': esc = "\\r"; break;
-      case '\t': esc = "\\t"; break;
-      case '\b': esc = "\\b"; break;
-      case '\f': esc = "\\f"; break;
+      case '"':
+        esc = "\\\"";
+        break;
+      case '\\':
+        esc = "\\\\";
+        break;
+      case '\n':
+        esc = "\\n";
+        break;
+      case '\r':
+        esc = "\\r";
+        break;
+      case '\t':
+        esc = "\\t";
+        break;
+      case '\b':
+        esc = "\\b";
+        break;
+      case '\f':
+        esc = "\\f";
+        break;
       // Escaped so a frame stays inert even if someone pastes it into HTML or a script.
-      case '<': esc = "\\u003c"; break;
-      case '>': esc = "\\u003e"; break;
-      case '&': esc = "\\u0026"; break;
+      case '<':
+        esc = "\\u003c";
+        break;
+      case '>':
+        esc = "\\u003e";
+        break;
+      case '&':
+        esc = "\\u0026";
+        break;
       default:
         if (c < 0x20) {
           u[0] = '\\';
@@ -167,14 +185,13 @@ std::string ack(std::string_view client_id, std::string_view conv, std::uint64_t
 
 std::string msg(const store::message& m, bool with_client_id) {
   std::string out;
-  out.reserve(128 + m.conv.size() + m.client_id.size() + m.sender_id.size() +
-              m.sender_name.size() + m.text.size() + m.text.size() / 8);
+  out.reserve(128 + m.conv.size() + m.client_id.size() + m.sender_id.size() + m.sender_name.size() +
+              m.text.size() + m.text.size() / 8);
   append_msg_body(out, m, with_client_id);
   return out;
 }
 
-std::string history(std::string_view conv, const std::vector<store::message>& messages,
-                    bool more) {
+std::string history(std::string_view conv, const std::vector<store::message>& messages, bool more) {
   std::string out = "{\"t\":\"history\",\"conv\":";
   append_json_string(out, conv);
   out += ",\"messages\":[";

@@ -12,13 +12,13 @@ namespace sb::store {
 struct message {
   std::string conv;
   std::uint64_t seq = 0;
-  std::int64_t id = 0;        // server message id, unique across the store (row id)
-  std::string client_id;      // sender's idempotency key; empty for bot/system messages
-  std::string sender_kind;    // "visitor" | "agent" | "bot" | "system"
+  std::int64_t id = 0;      // server message id, unique across the store (row id)
+  std::string client_id;    // sender's idempotency key; empty for bot/system messages
+  std::string sender_kind;  // "visitor" | "agent" | "bot" | "system"
   std::string sender_id;
   std::string sender_name;
   std::string text;
-  std::int64_t ts_ms = 0;     // server time the message was accepted, ms since epoch
+  std::int64_t ts_ms = 0;  // server time the message was accepted, ms since epoch
 };
 
 /** A conversation between one visitor and (at most one at a time) agent. */
@@ -26,10 +26,10 @@ struct conversation {
   std::string id;
   std::string site;
   std::string visitor_id;
-  std::string state;          // "bot" | "queued" | "assigned" | "closed"
-  std::string agent_id;       // empty when unassigned
-  std::string team;           // empty unless transferred to a team
-  std::uint64_t last_seq = 0; // maintained by the store on append
+  std::string state;           // "bot" | "queued" | "assigned" | "closed"
+  std::string agent_id;        // empty when unassigned
+  std::string team;            // empty unless transferred to a team
+  std::uint64_t last_seq = 0;  // maintained by the store on append
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
 };
@@ -48,7 +48,7 @@ struct visitor {
 
 struct agent {
   std::string id;
-  std::string email;          // unique, lower-cased
+  std::string email;  // unique, lower-cased
   std::string name;
   std::string password_hash;  // "scrypt$N$r$p$salt_b64$hash_b64", written by the JS layer
   std::string role;           // "admin" | "agent"
@@ -59,11 +59,11 @@ struct agent {
 };
 
 struct site {
-  std::string key;            // public site key, e.g. "demo"
+  std::string key;  // public site key, e.g. "demo"
   std::string name;
   bool enabled = true;
   std::vector<std::string> allowed_origins;  // "*" accepts any Origin
-  std::string settings_json = "{}";           // widget settings, opaque to the core
+  std::string settings_json = "{}";          // widget settings, opaque to the core
   std::int64_t created_ms = 0;
 };
 

@@ -5,10 +5,14 @@ namespace sb::store {
 
 const char* to_string(status s) {
   switch (s) {
-    case status::ok: return "ok";
-    case status::not_found: return "not_found";
-    case status::unavailable: return "unavailable";
-    case status::internal: return "internal";
+    case status::ok:
+      return "ok";
+    case status::not_found:
+      return "not_found";
+    case status::unavailable:
+      return "unavailable";
+    case status::internal:
+      return "internal";
   }
   return "internal";
 }

@@ -61,12 +61,12 @@ struct write_result {
 using write_callback = std::function<void(write_result&&)>;
 
 struct store_stats {
-  std::uint64_t writes_queued = 0;    // waiting for the writer now
-  std::uint64_t writes_total = 0;     // applied (committed or failed) since start
-  std::uint64_t batches_total = 0;    // transactions committed
+  std::uint64_t writes_queued = 0;  // waiting for the writer now
+  std::uint64_t writes_total = 0;   // applied (committed or failed) since start
+  std::uint64_t batches_total = 0;  // transactions committed
   std::uint64_t last_batch_size = 0;
   std::uint64_t max_batch_size = 0;
-  double last_commit_ms = 0;          // duration of the last transaction, fsync included
+  double last_commit_ms = 0;  // duration of the last transaction, fsync included
 };
 
 /**
@@ -115,9 +115,10 @@ class store {
 };
 
 struct sqlite_options {
-  std::string path;               // database file; its directory must exist
-  bool synchronous_full = true;   // fsync every commit (power-loss safe); false = NORMAL (crash safe)
-  std::size_t max_batch = 4096;   // most writes per transaction
+  std::string path;  // database file; its directory must exist
+  bool synchronous_full =
+      true;  // fsync every commit (power-loss safe); false = NORMAL (crash safe)
+  std::size_t max_batch = 4096;  // most writes per transaction
   int busy_timeout_ms = 5000;
 };
 

@@ -2,12 +2,12 @@
 #include "transport/http_session.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/version.hpp>
 #include <boost/beast/websocket/detail/hybi13.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/beast/core/string.hpp>
 
 #include "transport/static_files.h"
 #include "transport/websocket_session.h"
@@ -50,10 +50,9 @@ void http_session::read() {
   parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_http_header_bytes));
   parser_->body_limit(server_.options().max_http_body_bytes);
   stream_.expires_after(request_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_read(ec);
-                   });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 void http_session::on_read(beast::error_code ec) {
@@ -64,9 +63,15 @@ void http_session::on_read(beast::error_code ec) {
     return;
   }
   keep_alive_ = false;
-  if (ec == http::error::body_limit) return reply(413, R"({"error":{"code":"too_large","message":"request body too large"}})", json_type);
-  if (ec == http::error::header_limit) return reply(431, R"({"error":{"code":"too_large","message":"request headers too large"}})", json_type);
-  if (ec) return reply(400, R"({"error":{"code":"invalid","message":"malformed HTTP request"}})", json_type);
+  if (ec == http::error::body_limit)
+    return reply(413, R"({"error":{"code":"too_large","message":"request body too large"}})",
+                 json_type);
+  if (ec == http::error::header_limit)
+    return reply(431, R"({"error":{"code":"too_large","message":"request headers too large"}})",
+                 json_type);
+  if (ec)
+    return reply(400, R"({"error":{"code":"invalid","message":"malformed HTTP request"}})",
+                 json_type);
   handle();
 }
 
@@ -79,7 +84,8 @@ void http_session::handle() {
 
   if (path == "/ws") {
     if (beast::websocket::is_upgrade(req)) return upgrade();
-    return reply(426, R"({"error":{"code":"invalid","message":"WebSocket upgrade required"}})", json_type, {{"Upgrade", "websocket"}});
+    return reply(426, R"({"error":{"code":"invalid","message":"WebSocket upgrade required"}})",
+                 json_type, {{"Upgrade", "websocket"}});
   }
   if (path == "/api/v1/health") {
     return reply(200, R"({"status":"ok"})", json_type);
@@ -96,14 +102,18 @@ void http_session::handle() {
     }
     fwd.body = std::move(req.body());
     if (!server_.forward(std::move(fwd), shared_from_this()))
-      return reply(503, R"({"error":{"code":"unavailable","message":"the admin API is not available"}})", json_type);
+      return reply(503,
+                   R"({"error":{"code":"unavailable","message":"the admin API is not available"}})",
+                   json_type);
     return;  // answered later through respond()
   }
   if (req.method() != http::verb::get && !head_) {
-    return reply(405, R"({"error":{"code":"invalid","message":"method not allowed"}})", json_type, {{"Allow", "GET, HEAD"}});
+    return reply(405, R"({"error":{"code":"invalid","message":"method not allowed"}})", json_type,
+                 {{"Allow", "GET, HEAD"}});
   }
   auto file = load_static(server_.options().web_root, target);
-  if (!file.found) return reply(404, R"({"error":{"code":"not_found","message":"not found"}})", json_type);
+  if (!file.found)
+    return reply(404, R"({"error":{"code":"not_found","message":"not found"}})", json_type);
   reply(200, std::move(file.body), file.content_type.c_str(), {{"Cache-Control", "no-cache"}});
 }
 
@@ -112,7 +122,8 @@ void http_session::upgrade() {
   auto key = req[http::field::sec_websocket_key];
   if (req[http::field::sec_websocket_version] != "13" || key.empty() || key.size() > 24) {
     keep_alive_ = false;
-    return reply(400, R"({"error":{"code":"invalid","message":"bad WebSocket handshake"}})", json_type, {{"Sec-WebSocket-Version", "13"}});
+    return reply(400, R"({"error":{"code":"invalid","message":"bad WebSocket handshake"}})",
+                 json_type, {{"Sec-WebSocket-Version", "13"}});
   }
   beast::websocket::detail::sec_ws_accept_type accept;
   beast::websocket::detail::make_sec_ws_accept(accept, key);
@@ -133,29 +144,32 @@ void http_session::upgrade() {
   beast::error_code ec;
   net::write(socket, net::buffer(response), ec);
   if (ec) return;
-  auto ws = std::make_shared<websocket_session>(std::move(socket), server_, std::move(origin),
-                                                remote_);
+  auto ws =
+      std::make_shared<websocket_session>(std::move(socket), server_, std::move(origin), remote_);
   server_.add(ws);
   ws->start(std::move(leftover));
 }
 
 void http_session::respond(unsigned status, header_list headers, std::string body) {
-  net::post(stream_.get_executor(), [self = shared_from_this(), status,
-                                     headers = std::move(headers), body = std::move(body)]() mutable {
-    std::string type = json_type;
-    header_list extra;
-    for (auto& h : headers) {
-      if (beast::iequals(h.first, "content-type")) type = h.second;
-      else extra.push_back(std::move(h));
-    }
-    self->reply(status, std::move(body), type.c_str(), extra);
-  });
+  net::post(stream_.get_executor(),
+            [self = shared_from_this(), status, headers = std::move(headers),
+             body = std::move(body)]() mutable {
+              std::string type = json_type;
+              header_list extra;
+              for (auto& h : headers) {
+                if (beast::iequals(h.first, "content-type"))
+                  type = h.second;
+                else
+                  extra.push_back(std::move(h));
+              }
+              self->reply(status, std::move(body), type.c_str(), extra);
+            });
 }
 
 void http_session::reply(unsigned status, std::string body, const char* content_type,
                          const header_list& extra) {
-  auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(status), 11);
+  auto res =
+      std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
   res->set(http::field::server, "switchboard");
   res->set(http::field::content_type, content_type);
   res->set("X-Content-Type-Options", "nosniff");
@@ -169,14 +183,15 @@ void http_session::reply(unsigned status, std::string body, const char* content_
 
 void http_session::write(std::shared_ptr<http::response<http::string_body>> res) {
   stream_.expires_after(request_timeout);
-  http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-    if (ec || !self->keep_alive_) {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-      return;
-    }
-    self->read();
-  });
+  http::async_write(
+      stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+        if (ec || !self->keep_alive_) {
+          beast::error_code ignored;
+          self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+          return;
+        }
+        self->read();
+      });
 }
 
 }  // namespace sb::transport

@@ -43,32 +43,33 @@ bool server::start(std::string& error) {
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    error = "cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) + ": " +
-            ec.message();
+    error =
+        "cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) + ": " + ec.message();
     return false;
   }
   port_ = acceptor_.local_endpoint().port();
   accept();
   sweep();
-  unsigned n = opts_.io_threads ? opts_.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n =
+      opts_.io_threads ? opts_.io_threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; i++) threads_.emplace_back([this] { io_.run(); });
-  util::log(util::log_level::info, "listening",
-            {{"host", opts_.host}, {"port", std::to_string(port_)},
-             {"ioThreads", std::to_string(n)}});
+  util::log(
+      util::log_level::info, "listening",
+      {{"host", opts_.host}, {"port", std::to_string(port_)}, {"ioThreads", std::to_string(n)}});
   return true;
 }
 
 void server::accept() {
-  acceptor_.async_accept(net::make_strand(io_), [this](boost::system::error_code ec,
-                                                       net::ip::tcp::socket socket) {
-    if (stopping_) return;
-    if (!ec) {
-      std::make_shared<http_session>(std::move(socket), *this)->start();
-    } else if (ec == net::error::no_descriptors) {
-      util::log(util::log_level::warn, "accept: out of file descriptors");
-    }
-    accept();
-  });
+  acceptor_.async_accept(net::make_strand(io_),
+                         [this](boost::system::error_code ec, net::ip::tcp::socket socket) {
+                           if (stopping_) return;
+                           if (!ec) {
+                             std::make_shared<http_session>(std::move(socket), *this)->start();
+                           } else if (ec == net::error::no_descriptors) {
+                             util::log(util::log_level::warn, "accept: out of file descriptors");
+                           }
+                           accept();
+                         });
 }
 
 void server::sweep() {

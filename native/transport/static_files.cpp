@@ -1,9 +1,9 @@
 // Static file serving for web/: demo page, console page, widget assets.
 #include "transport/static_files.h"
 
+#include <sys/stat.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace sb::transport {
 

@@ -16,8 +16,8 @@
 namespace sb::transport {
 
 namespace {
-constexpr std::int64_t linger_ms = 3000;     // wait for the peer's close frame after ours
-constexpr int reads_per_wakeup = 4;          // fairness between busy connections
+constexpr std::int64_t linger_ms = 3000;  // wait for the peer's close frame after ours
+constexpr int reads_per_wakeup = 4;       // fairness between busy connections
 constexpr std::size_t shrink_above = 64 * 1024;
 // Over the byte cap, a connection is dropped once its socket has refused to take a write for
 // this long (the peer stopped reading), or at once past hard_cap_factor times the cap. A
@@ -30,8 +30,8 @@ const char* error_code_for(protocol::parse_error e) {
 }
 }  // namespace
 
-websocket_session::websocket_session(net::ip::tcp::socket&& socket, server& srv,
-                                     std::string origin, std::string remote)
+websocket_session::websocket_session(net::ip::tcp::socket&& socket, server& srv, std::string origin,
+                                     std::string remote)
     : socket_(std::move(socket)),
       strand_(net::make_strand(srv.io())),
       server_(srv),
@@ -57,10 +57,9 @@ void websocket_session::start(std::string leftover) {
 }
 
 void websocket_session::arm_read() {
-  socket_.async_wait(net::ip::tcp::socket::wait_read,
-                     net::bind_executor(strand_, [self = shared_from_this()](auto ec) {
-                       self->on_readable(ec);
-                     }));
+  socket_.async_wait(
+      net::ip::tcp::socket::wait_read,
+      net::bind_executor(strand_, [self = shared_from_this()](auto ec) { self->on_readable(ec); }));
 }
 
 void websocket_session::on_readable(const boost::system::error_code& ec) {
@@ -111,16 +110,22 @@ void websocket_session::process(char* data, std::size_t n) {
 bool websocket_session::on_event(ws_event ev, std::string_view payload) {
   if (state_ >= closing && ev != ws_event::close) return false;
   switch (ev) {
-    case ws_event::text: on_text(payload); break;
-    case ws_event::binary: start_close(close_code::malformed, "binary frames are not part of v1"); break;
+    case ws_event::text:
+      on_text(payload);
+      break;
+    case ws_event::binary:
+      start_close(close_code::malformed, "binary frames are not part of v1");
+      break;
     case ws_event::ping:
       enqueue({hub::make_frame(std::string(payload)), 0xA}, true);
       break;
-    case ws_event::pong: break;
+    case ws_event::pong:
+      break;
     case ws_event::close: {
       std::uint16_t code = close_code::normal;
       if (payload.size() >= 2)
-        code = static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]));
+        code =
+            static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]));
       if (state_ >= closing) {
         terminate();  // the answer to our own close
       } else {
@@ -205,9 +210,10 @@ void websocket_session::flush() {
   }
   writing_ = true;
   write_since_ms_ = util::now_ms();
-  net::async_write(socket_, net::buffer(wbuf_),
-                   net::bind_executor(strand_, [self = shared_from_this(), n = batch.size()](
-                                                   auto ec, std::size_t) { self->on_written(ec); }));
+  net::async_write(
+      socket_, net::buffer(wbuf_),
+      net::bind_executor(strand_, [self = shared_from_this(), n = batch.size()](
+                                      auto ec, std::size_t) { self->on_written(ec); }));
   std::size_t payload = total - 10 * batch.size();
   std::lock_guard<std::mutex> lock(out_mu_);
   out_bytes_ -= std::min(out_bytes_, payload);

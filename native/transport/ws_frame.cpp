@@ -74,7 +74,8 @@ std::size_t ws_frame_header(std::uint8_t opcode, std::size_t payload, char* out)
     return 4;
   }
   out[1] = 127;
-  for (int i = 0; i < 8; i++) out[2 + i] = static_cast<char>((std::uint64_t(payload) >> (56 - 8 * i)) & 0xFF);
+  for (int i = 0; i < 8; i++)
+    out[2 + i] = static_cast<char>((std::uint64_t(payload) >> (56 - 8 * i)) & 0xFF);
   return 10;
 }
 

@@ -114,9 +114,15 @@ std::size_t ws_reader::feed(char* data, std::size_t n, std::uint16_t& error, Han
           fragments_.assign(payload, len);
         }
         break;
-      case 0x8: keep_going = on(ws_event::close, std::string_view(payload, len)); break;
-      case 0x9: keep_going = on(ws_event::ping, std::string_view(payload, len)); break;
-      case 0xA: keep_going = on(ws_event::pong, std::string_view(payload, len)); break;
+      case 0x8:
+        keep_going = on(ws_event::close, std::string_view(payload, len));
+        break;
+      case 0x9:
+        keep_going = on(ws_event::ping, std::string_view(payload, len));
+        break;
+      case 0xA:
+        keep_going = on(ws_event::pong, std::string_view(payload, len));
+        break;
     }
     if (!keep_going) break;
   }

@@ -14,11 +14,12 @@ namespace {
 
 class memory_store final : public store {
  public:
-  memory_store()
-      : writer_(4096, [this](std::vector<write_queue::pending>& b) { apply(b); }) {}
+  memory_store() : writer_(4096, [this](std::vector<write_queue::pending>& b) { apply(b); }) {}
   ~memory_store() override { close(); }
 
-  void submit(write_op op, write_callback cb) override { writer_.submit(std::move(op), std::move(cb)); }
+  void submit(write_op op, write_callback cb) override {
+    writer_.submit(std::move(op), std::move(cb));
+  }
 
   status messages_after(const std::string& conv, std::uint64_t after, std::size_t limit,
                         std::vector<message>& out) override {
@@ -98,7 +99,9 @@ class memory_store final : public store {
     return status::not_found;
   }
   status put_agent(const agent& a) override { return put(agents_, a.id, a); }
-  status get_meta(const std::string& key, std::string& out) override { return find(meta_, key, out); }
+  status get_meta(const std::string& key, std::string& out) override {
+    return find(meta_, key, out);
+  }
   status put_meta(const std::string& key, const std::string& value) override {
     return put(meta_, key, value);
   }

@@ -66,7 +66,8 @@ bool migrate(sqlite3* db, std::string& error) {
     stmt record(db,
                 "INSERT INTO schema_migrations (version, applied_ms) "
                 "VALUES (?, CAST(strftime('%s','now') AS INTEGER) * 1000)");
-    if (!exec(db, m.sql, &error) || !record.ok() || record.bind(1, std::int64_t(m.version)).step() != SQLITE_DONE) {
+    if (!exec(db, m.sql, &error) || !record.ok() ||
+        record.bind(1, std::int64_t(m.version)).step() != SQLITE_DONE) {
       if (error.empty()) error = "cannot record migration " + std::to_string(m.version);
       exec(db, "ROLLBACK");
       return false;

@@ -36,7 +36,8 @@ void stmt::reset() {
 
 std::string stmt::text(int col) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string();
 }
 
 std::int64_t stmt::integer(int col) const { return sqlite3_column_int64(s_, col); }
@@ -54,8 +55,7 @@ sqlite3* open_connection(const std::string& path, int busy_timeout_ms, bool sync
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    error = "cannot open the database " + path + ": " +
-            (db ? sqlite3_errmsg(db) : "out of memory");
+    error = "cannot open the database " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     return nullptr;
   }

@@ -91,13 +91,11 @@ class sqlite_store::reader {
 sqlite_store::sqlite_store(const sqlite_options& opts, sqlite3* writer, sqlite3* admin)
     : opts_(opts), writer_db_(writer), admin_db_(admin) {
   ws_ = make_writer_statements(writer_db_);
-  queue_ = std::make_unique<write_queue>(opts_.max_batch,
-                                         [this](std::vector<write_queue::pending>& b) { apply(b); });
+  queue_ = std::make_unique<write_queue>(
+      opts_.max_batch, [this](std::vector<write_queue::pending>& b) { apply(b); });
 }
 
-sqlite_store::~sqlite_store() {
-  close();
-}
+sqlite_store::~sqlite_store() { close(); }
 
 void sqlite_store::close() {
   if (queue_) queue_->close();
@@ -112,7 +110,9 @@ void sqlite_store::close() {
   sqlite3_close_v2(admin_db_);
 }
 
-void sqlite_store::submit(write_op op, write_callback cb) { queue_->submit(std::move(op), std::move(cb)); }
+void sqlite_store::submit(write_op op, write_callback cb) {
+  queue_->submit(std::move(op), std::move(cb));
+}
 
 store_stats sqlite_store::stats() const {
   store_stats s;
@@ -144,8 +144,8 @@ void sqlite_store::give_back(sqlite3* db) {
   pool_.push_back(db);
 }
 
-status sqlite_store::messages_after(const std::string& conv, std::uint64_t after,
-                                    std::size_t limit, std::vector<message>& out) {
+status sqlite_store::messages_after(const std::string& conv, std::uint64_t after, std::size_t limit,
+                                    std::vector<message>& out) {
   out.clear();
   reader r(*this);
   if (!r.db()) return status::unavailable;
@@ -178,7 +178,8 @@ status sqlite_store::messages_before(const std::string& conv, std::uint64_t befo
 status sqlite_store::get_conversation(const std::string& id, conversation& out) {
   reader r(*this);
   if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?";
+  std::string sql =
+      std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?";
   stmt s(r.db(), sql.c_str());
   if (!s.ok()) return status::unavailable;
   s.bind(1, id);
@@ -258,8 +259,9 @@ status sqlite_store::list_sites(std::vector<site>& out) {
   out.clear();
   reader r(*this);
   if (!r.db()) return status::unavailable;
-  stmt s(r.db(),
-         "SELECT key, name, enabled, allowed_origins, settings, created_ms FROM sites ORDER BY key");
+  stmt s(
+      r.db(),
+      "SELECT key, name, enabled, allowed_origins, settings, created_ms FROM sites ORDER BY key");
   if (!s.ok()) return status::unavailable;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
@@ -371,14 +373,16 @@ status sqlite_store::put_meta(const std::string& key, const std::string& value) 
 namespace sb::store {
 
 std::unique_ptr<store> open_sqlite_store(const sqlite_options& opts, std::string& error) {
-  sqlite3* writer = sqlite::open_connection(opts.path, opts.busy_timeout_ms, opts.synchronous_full, error);
+  sqlite3* writer =
+      sqlite::open_connection(opts.path, opts.busy_timeout_ms, opts.synchronous_full, error);
   if (!writer) return nullptr;
   if (!sqlite::migrate(writer, error)) {
     error = "cannot migrate the database " + opts.path + ": " + error;
     sqlite3_close_v2(writer);
     return nullptr;
   }
-  sqlite3* admin = sqlite::open_connection(opts.path, opts.busy_timeout_ms, opts.synchronous_full, error);
+  sqlite3* admin =
+      sqlite::open_connection(opts.path, opts.busy_timeout_ms, opts.synchronous_full, error);
   if (!admin) {
     sqlite3_close_v2(writer);
     return nullptr;

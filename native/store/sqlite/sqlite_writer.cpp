@@ -16,8 +16,9 @@ struct sqlite_store::writer_statements {
                           "SELECT id, conv, seq, client_id, sender_kind, sender_id, sender_name, "
                           "text, ts_ms FROM messages WHERE sender_id = ? AND client_id = ?"),
         max_seq(db, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv = ?"),
-        set_last_seq(db, "UPDATE conversations SET last_seq = ?, updated_ms = MAX(updated_ms, ?) "
-                         "WHERE id = ?"),
+        set_last_seq(db,
+                     "UPDATE conversations SET last_seq = ?, updated_ms = MAX(updated_ms, ?) "
+                     "WHERE id = ?"),
         upsert_conversation(
             db,
             "INSERT INTO conversations (id, site, visitor_id, state, agent_id, team, last_seq, "
@@ -131,7 +132,9 @@ bool sqlite_store::apply_one(write_queue::pending& p, std::vector<std::string>& 
   if (auto* m = std::get_if<put_read_mark>(&p.op)) {
     auto& s = ws_->upsert_read_mark;
     s.reset();
-    s.bind(1, m->mark.conv).bind(2, m->mark.reader_id).bind(3, static_cast<std::int64_t>(m->mark.seq));
+    s.bind(1, m->mark.conv)
+        .bind(2, m->mark.reader_id)
+        .bind(3, static_cast<std::int64_t>(m->mark.seq));
     int rc = s.step();
     s.reset();
     return rc == SQLITE_DONE;

@@ -169,7 +169,8 @@ TEST_F(hub_test, conversation_waits_in_queue_until_an_agent_comes_online) {
   auto a = agent("a1");
   auto q = a.conn->wait_type("queue");
   ASSERT_TRUE(q.is_object());
-  auto conv = a.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
+  auto conv =
+      a.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
   EXPECT_EQ(conv["conv"], ack["conv"]);
 }
 
@@ -182,8 +183,10 @@ TEST_F(hub_test, new_conversations_go_to_the_least_busy_agent_within_max_chats) 
   send(v1, "x", "one");
   send(v2, "x", "two");
   send(v3, "x", "three");
-  auto c1 = a1.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
-  auto c2 = a2.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
+  auto c1 =
+      a1.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
+  auto c2 =
+      a2.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
   EXPECT_TRUE(c1.is_object());
   EXPECT_TRUE(c2.is_object());
   EXPECT_EQ(hub_->stats().queued, 1u);  // the third waits: both agents are full
@@ -314,7 +317,8 @@ TEST_F(hub_test, close_frees_the_agent_slot_and_the_queue_moves_on) {
   auto ack2 = send(v2, "x", "second");
   a.conn->wait([&](const json& j) { return j["t"] == "conv" && j["conv"] == ack1["conv"]; });
   frame(a, protocol::client_type::close, ack1["conv"]);
-  auto closed = v1.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "closed"; });
+  auto closed =
+      v1.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "closed"; });
   EXPECT_TRUE(closed.is_object());
   auto next = a.conn->wait([&](const json& j) {
     return j["t"] == "conv" && j["conv"] == ack2["conv"] && j["state"] == "assigned";
@@ -345,7 +349,8 @@ TEST_F(hub_test, transfer_to_another_agent_moves_the_conversation_and_its_messag
   f.conv = ack["conv"];
   f.to_agent = "a2";
   hub_->on_frame(a1.client, f);
-  auto conv = a2.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
+  auto conv =
+      a2.conn->wait([](const json& j) { return j["t"] == "conv" && j["state"] == "assigned"; });
   EXPECT_EQ(conv["agent"]["id"], "a2");
   send(v, "y", "still there?", ack["conv"]);
   EXPECT_EQ(a2.conn->wait_type("msg")["text"], "still there?");

@@ -84,7 +84,8 @@ class store_test : public ::testing::TestWithParam<std::string> {
 
 TEST_P(store_test, seqs_are_contiguous_per_conversation_under_concurrent_submitters) {
   constexpr int convs = 20, threads = 8, per_thread = 500;
-  for (int c = 0; c < convs; c++) submit_wait(*store_, put_conversation{conv_record("c" + std::to_string(c))});
+  for (int c = 0; c < convs; c++)
+    submit_wait(*store_, put_conversation{conv_record("c" + std::to_string(c))});
   std::mutex mu;
   std::map<std::string, std::vector<std::uint64_t>> seen;
   std::atomic<int> done{0};
@@ -155,7 +156,9 @@ TEST_P(store_test, bot_messages_without_client_id_are_never_deduplicated) {
 
 TEST_P(store_test, paging_after_and_before) {
   submit_wait(*store_, put_conversation{conv_record("c1")});
-  for (int i = 1; i <= 10; i++) submit_wait(*store_, append_message{draft("c1", "v1", std::to_string(i), "t" + std::to_string(i))});
+  for (int i = 1; i <= 10; i++)
+    submit_wait(*store_,
+                append_message{draft("c1", "v1", std::to_string(i), "t" + std::to_string(i))});
   std::vector<message> page;
   ASSERT_EQ(store_->messages_after("c1", 7, 100, page), status::ok);
   ASSERT_EQ(page.size(), 3u);
@@ -274,7 +277,8 @@ INSTANTIATE_TEST_SUITE_P(both, store_test, ::testing::Values("sqlite", "memory")
 TEST(sqlite_store, failed_batch_stores_nothing_and_the_next_batch_has_no_gap) {
   // Fail loop: fail the n-th batch, for every n over a short run.
   for (std::uint64_t fail_at = 1; fail_at <= 4; fail_at++) {
-    auto dir = fs::temp_directory_path() / ("sb-fault-" + std::to_string(::getpid()) + "-" + std::to_string(fail_at));
+    auto dir = fs::temp_directory_path() /
+               ("sb-fault-" + std::to_string(::getpid()) + "-" + std::to_string(fail_at));
     fs::remove_all(dir);
     fs::create_directories(dir);
     sqlite_options o;
@@ -290,11 +294,14 @@ TEST(sqlite_store, failed_batch_stores_nothing_and_the_next_batch_has_no_gap) {
     submit_wait(*s, put_conversation{conv_record("c1")});
     for (int i = 0; i < 6; i++) {
       auto r = submit_wait(*s, append_message{draft("c1", "v1", std::to_string(i))});
-      if (r.st == status::ok) acked.push_back(r.msg.seq);
-      else failed++;
+      if (r.st == status::ok)
+        acked.push_back(r.msg.seq);
+      else
+        failed++;
     }
     EXPECT_LE(failed, 1);
-    for (std::size_t i = 0; i < acked.size(); i++) EXPECT_EQ(acked[i], i + 1) << "fail_at " << fail_at;
+    for (std::size_t i = 0; i < acked.size(); i++)
+      EXPECT_EQ(acked[i], i + 1) << "fail_at " << fail_at;
     std::vector<message> stored;
     ASSERT_EQ(s->messages_after("c1", 0, 100, stored), status::ok);
     EXPECT_EQ(stored.size(), acked.size());

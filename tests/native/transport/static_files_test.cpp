@@ -25,7 +25,9 @@ class static_files_test : public ::testing::Test {
     std::ofstream(root_.parent_path() / "outside.txt") << "outside";
   }
   void TearDown() override { fs::remove_all(root_); }
-  void write(const std::string& rel, const std::string& body) { std::ofstream(root_ / rel) << body; }
+  void write(const std::string& rel, const std::string& body) {
+    std::ofstream(root_ / rel) << body;
+  }
   static_file get(const std::string& target) { return load_static(root_.string(), target); }
   fs::path root_;
 };

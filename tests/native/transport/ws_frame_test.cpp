@@ -10,8 +10,7 @@ using namespace sb::transport;
 
 namespace {
 
-std::string client_frame(std::uint8_t first_byte, const std::string& payload,
-                         bool masked = true) {
+std::string client_frame(std::uint8_t first_byte, const std::string& payload, bool masked = true) {
   std::string f;
   f.push_back(static_cast<char>(first_byte));
   std::uint8_t mask_bit = masked ? 0x80 : 0;
@@ -73,8 +72,7 @@ TEST(ws_reader, text_frames_split_at_every_byte_are_read_whole_and_in_order) {
 }
 
 TEST(ws_reader, fragmented_message_with_interleaved_ping_is_reassembled) {
-  std::string wire = client_frame(0x01, "Hel") + client_frame(0x89, "") +
-                     client_frame(0x80, "lo");
+  std::string wire = client_frame(0x01, "Hel") + client_frame(0x89, "") + client_frame(0x80, "lo");
   for (std::size_t split = 0; split <= wire.size(); split++) {
     auto c = feed_split(wire, split);
     ASSERT_EQ(c.error, 0);
@@ -100,7 +98,8 @@ TEST(ws_reader, frame_over_limit_is_refused_from_its_header) {
 }
 
 TEST(ws_reader, fragments_adding_up_over_limit_are_refused) {
-  std::string wire = client_frame(0x01, std::string(600, 'a')) + client_frame(0x80, std::string(600, 'a'));
+  std::string wire =
+      client_frame(0x01, std::string(600, 'a')) + client_frame(0x80, std::string(600, 'a'));
   auto c = feed_split(wire, wire.size(), 1000);
   EXPECT_EQ(c.error, close_code::too_big);
 }
@@ -132,7 +131,9 @@ TEST(ws_reader, new_message_inside_fragmented_one_is_a_protocol_error) {
 }
 
 TEST(ws_reader, close_frame_payload_is_reported) {
-  std::string payload = "\x03\xe8" "bye";
+  std::string payload =
+      "\x03\xe8"
+      "bye";
   auto c = feed_split(client_frame(0x88, payload), 3);
   ASSERT_EQ(c.events.size(), 1u);
   EXPECT_EQ(c.events[0].first, ws_event::close);
