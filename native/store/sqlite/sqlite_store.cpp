@@ -88,6 +88,31 @@ class sqlite_store::reader {
   sqlite3* db_;
 };
 
+namespace {
+
+/** Runs a query on a borrowed read connection: `bind` fills the parameters, `row` is called
+ *  per result row. `not_found` when `one` and there is no row. */
+template <class Bind, class Row>
+status run_query(sqlite3* db, const std::string& sql, Bind&& bind, Row&& row, bool one) {
+  if (!db) return status::unavailable;
+  stmt s(db, sql.c_str());
+  if (!s.ok()) return status::unavailable;
+  bind(s);
+  int rc;
+  bool any = false;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    any = true;
+    row(s);
+    if (one) return status::ok;
+  }
+  if (rc != SQLITE_DONE) return status::unavailable;
+  return one && !any ? status::not_found : status::ok;
+}
+
+const auto no_params = [](stmt&) {};
+
+}  // namespace
+
 sqlite_store::sqlite_store(const sqlite_options& opts, sqlite3* writer, sqlite3* admin)
     : opts_(opts), writer_db_(writer), admin_db_(admin) {
   ws_ = make_writer_statements(writer_db_);
@@ -148,186 +173,135 @@ status sqlite_store::messages_after(const std::string& conv, std::uint64_t after
                                     std::vector<message>& out) {
   out.clear();
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + message_columns +
-                    " FROM messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, conv).bind(2, clamp_seq(after)).bind(3, static_cast<std::int64_t>(limit));
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
-  return rc == SQLITE_DONE ? status::ok : status::unavailable;
+  return run_query(
+      r.db(),
+      std::string("SELECT ") + message_columns +
+          " FROM messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?",
+      [&](stmt& s) { s.bind(1, conv).bind(2, clamp_seq(after)).bind(3, std::int64_t(limit)); },
+      [&](stmt& s) { out.push_back(read_message(s)); }, false);
 }
 
 status sqlite_store::messages_before(const std::string& conv, std::uint64_t before,
                                      std::size_t limit, std::vector<message>& out) {
   out.clear();
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + message_columns +
-                    " FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, conv).bind(2, clamp_seq(before)).bind(3, static_cast<std::int64_t>(limit));
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
+  auto st = run_query(
+      r.db(),
+      std::string("SELECT ") + message_columns +
+          " FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+      [&](stmt& s) { s.bind(1, conv).bind(2, clamp_seq(before)).bind(3, std::int64_t(limit)); },
+      [&](stmt& s) { out.push_back(read_message(s)); }, false);
   std::reverse(out.begin(), out.end());
-  return rc == SQLITE_DONE ? status::ok : status::unavailable;
+  return st;
 }
 
 status sqlite_store::get_conversation(const std::string& id, conversation& out) {
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql =
-      std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, id);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return status::not_found;
-  if (rc != SQLITE_ROW) return status::unavailable;
-  out = read_conversation(s);
-  return status::ok;
+  return run_query(
+      r.db(), std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?",
+      [&](stmt& s) { s.bind(1, id); }, [&](stmt& s) { out = read_conversation(s); }, true);
 }
 
 status sqlite_store::open_conversations(std::vector<conversation>& out) {
   out.clear();
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + conversation_columns +
-                    " FROM conversations WHERE state <> 'closed' ORDER BY created_ms";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_conversation(s));
-  return rc == SQLITE_DONE ? status::ok : status::unavailable;
+  return run_query(
+      r.db(),
+      std::string("SELECT ") + conversation_columns +
+          " FROM conversations WHERE state <> 'closed' ORDER BY created_ms",
+      no_params, [&](stmt& s) { out.push_back(read_conversation(s)); }, false);
 }
 
 status sqlite_store::open_conversation_of(const std::string& visitor_id, conversation& out) {
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + conversation_columns +
-                    " FROM conversations WHERE visitor_id = ? AND state <> 'closed' "
-                    "ORDER BY created_ms DESC LIMIT 1";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, visitor_id);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return status::not_found;
-  if (rc != SQLITE_ROW) return status::unavailable;
-  out = read_conversation(s);
-  return status::ok;
+  return run_query(
+      r.db(),
+      std::string("SELECT ") + conversation_columns +
+          " FROM conversations WHERE visitor_id = ? AND state <> 'closed' "
+          "ORDER BY created_ms DESC LIMIT 1",
+      [&](stmt& s) { s.bind(1, visitor_id); }, [&](stmt& s) { out = read_conversation(s); }, true);
 }
 
 status sqlite_store::get_visitor(const std::string& id, visitor& out) {
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  stmt s(r.db(),
-         "SELECT id, site, name, email, lang, page, referrer, created_ms, last_seen_ms FROM "
-         "visitors WHERE id = ?");
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, id);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return status::not_found;
-  if (rc != SQLITE_ROW) return status::unavailable;
-  out.id = s.text(0);
-  out.site = s.text(1);
-  out.name = s.text(2);
-  out.email = s.text(3);
-  out.lang = s.text(4);
-  out.page = s.text(5);
-  out.referrer = s.text(6);
-  out.created_ms = s.integer(7);
-  out.last_seen_ms = s.integer(8);
-  return status::ok;
+  return run_query(
+      r.db(),
+      "SELECT id, site, name, email, lang, page, referrer, created_ms, last_seen_ms FROM visitors "
+      "WHERE id = ?",
+      [&](stmt& s) { s.bind(1, id); },
+      [&](stmt& s) {
+        out.id = s.text(0);
+        out.site = s.text(1);
+        out.name = s.text(2);
+        out.email = s.text(3);
+        out.lang = s.text(4);
+        out.page = s.text(5);
+        out.referrer = s.text(6);
+        out.created_ms = s.integer(7);
+        out.last_seen_ms = s.integer(8);
+      },
+      true);
 }
 
 status sqlite_store::read_marks(const std::string& conv, std::vector<read_mark>& out) {
   out.clear();
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  stmt s(r.db(), "SELECT conv, reader_id, seq FROM read_marks WHERE conv = ?");
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, conv);
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW)
-    out.push_back({s.text(0), s.text(1), static_cast<std::uint64_t>(s.integer(2))});
-  return rc == SQLITE_DONE ? status::ok : status::unavailable;
+  return run_query(
+      r.db(), "SELECT conv, reader_id, seq FROM read_marks WHERE conv = ?",
+      [&](stmt& s) { s.bind(1, conv); },
+      [&](stmt& s) {
+        out.push_back({s.text(0), s.text(1), static_cast<std::uint64_t>(s.integer(2))});
+      },
+      false);
 }
 
 status sqlite_store::list_sites(std::vector<site>& out) {
   out.clear();
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  stmt s(
+  return run_query(
       r.db(),
-      "SELECT key, name, enabled, allowed_origins, settings, created_ms FROM sites ORDER BY key");
-  if (!s.ok()) return status::unavailable;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    site x;
-    x.key = s.text(0);
-    x.name = s.text(1);
-    x.enabled = s.integer(2) != 0;
-    x.allowed_origins = from_json(s.text(3));
-    x.settings_json = s.text(4);
-    x.created_ms = s.integer(5);
-    out.push_back(std::move(x));
-  }
-  return rc == SQLITE_DONE ? status::ok : status::unavailable;
+      "SELECT key, name, enabled, allowed_origins, settings, created_ms FROM sites ORDER BY key",
+      no_params,
+      [&](stmt& s) {
+        site x;
+        x.key = s.text(0);
+        x.name = s.text(1);
+        x.enabled = s.integer(2) != 0;
+        x.allowed_origins = from_json(s.text(3));
+        x.settings_json = s.text(4);
+        x.created_ms = s.integer(5);
+        out.push_back(std::move(x));
+      },
+      false);
 }
 
 status sqlite_store::list_agents(std::vector<agent>& out) {
   out.clear();
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + agent_columns + " FROM agents ORDER BY created_ms";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_agent(s));
-  return rc == SQLITE_DONE ? status::ok : status::unavailable;
+  return run_query(
+      r.db(), std::string("SELECT ") + agent_columns + " FROM agents ORDER BY created_ms",
+      no_params, [&](stmt& s) { out.push_back(read_agent(s)); }, false);
 }
 
 status sqlite_store::get_agent(const std::string& id, agent& out) {
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + agent_columns + " FROM agents WHERE id = ?";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, id);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return status::not_found;
-  if (rc != SQLITE_ROW) return status::unavailable;
-  out = read_agent(s);
-  return status::ok;
+  return run_query(
+      r.db(), std::string("SELECT ") + agent_columns + " FROM agents WHERE id = ?",
+      [&](stmt& s) { s.bind(1, id); }, [&](stmt& s) { out = read_agent(s); }, true);
 }
 
 status sqlite_store::find_agent_by_email(const std::string& email, agent& out) {
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  std::string sql = std::string("SELECT ") + agent_columns + " FROM agents WHERE email = ?";
-  stmt s(r.db(), sql.c_str());
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, email);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return status::not_found;
-  if (rc != SQLITE_ROW) return status::unavailable;
-  out = read_agent(s);
-  return status::ok;
+  return run_query(
+      r.db(), std::string("SELECT ") + agent_columns + " FROM agents WHERE email = ?",
+      [&](stmt& s) { s.bind(1, email); }, [&](stmt& s) { out = read_agent(s); }, true);
 }
 
 status sqlite_store::get_meta(const std::string& key, std::string& out) {
   reader r(*this);
-  if (!r.db()) return status::unavailable;
-  stmt s(r.db(), "SELECT value FROM meta WHERE key = ?");
-  if (!s.ok()) return status::unavailable;
-  s.bind(1, key);
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return status::not_found;
-  if (rc != SQLITE_ROW) return status::unavailable;
-  out = s.text(0);
-  return status::ok;
+  return run_query(
+      r.db(), "SELECT value FROM meta WHERE key = ?", [&](stmt& s) { s.bind(1, key); },
+      [&](stmt& s) { out = s.text(0); }, true);
 }
 
 status sqlite_store::put_site(const site& x) {
