@@ -61,7 +61,13 @@ sqlite3* open_connection(const std::string& path, int busy_timeout_ms, bool sync
   }
   sqlite3_busy_timeout(db, busy_timeout_ms);
   std::string pragma_error;
-  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=";
+  // A 64 MiB page cache and memory-mapped reads keep the index pages of a growing messages
+  // table in memory (the default 2 MiB cache made every insert a pread); a larger
+  // auto-checkpoint interval means fewer checkpoints stalling the writer.
+  std::string pragmas =
+      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+      "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY; "
+      "PRAGMA synchronous=";
   pragmas += synchronous_full ? "FULL;" : "NORMAL;";
   if (!exec(db, pragmas.c_str(), &pragma_error)) {
     error = "cannot use the database " + path + ": " + pragma_error;

@@ -270,6 +270,7 @@ TEST_P(store_test, committed_messages_survive_reopen) {
   EXPECT_EQ(again.msg.ts_ms, first.msg.ts_ms);
   auto next = submit_wait(*store_, append_message{draft("c1", "v1", "m3")});
   EXPECT_EQ(next.msg.seq, 3u);
+  EXPECT_GT(next.msg.id, all[1].id);  // server ids keep growing across restarts
 }
 
 INSTANTIATE_TEST_SUITE_P(both, store_test, ::testing::Values("sqlite", "memory"));
