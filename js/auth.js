@@ -1,32 +1,70 @@
 'use strict';
-// Password hashing with scrypt (a slow, memory-hard KDF) in a self-describing format:
-// "scrypt$N$r$p$salt_b64$hash_b64". Tokens are signed natively; the secret never reaches JS.
+// Password hashing with scrypt (slow, memory-hard) in a self-describing format:
+// "scrypt$N$r$p$salt_b64$hash_b64". Agent tokens are signed natively
+// (core.signAgentToken); the signing secret never reaches JS.
 
 const crypto = require('crypto');
 const { promisify } = require('util');
 
 const scrypt = promisify(crypto.scrypt);
-const params = { N: 16384, r: 8, p: 1, keylen: 32 };
 
-/** @param {string} password */
+/** Parameters of new hashes. Stored hashes carry their own, so these can be raised later. */
+const params = Object.freeze({ N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 });
+
+// Bounds for parameters read back from a stored hash, so a corrupt or hostile value cannot
+// make verification allocate gigabytes or spin for minutes.
+const bounds = { maxN: 1 << 20, maxR: 32, maxP: 16, maxBytes: 128 };
+
+const b64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * @param {string} password
+ * @returns {Promise<string>} "scrypt$N$r$p$salt_b64$hash_b64"
+ */
 async function hashPassword(password) {
-  const salt = crypto.randomBytes(16);
-  const key = await scrypt(password, salt, params.keylen, { N: params.N, r: params.r, p: params.p });
+  if (typeof password !== 'string') throw new TypeError('password must be a string');
+  const salt = crypto.randomBytes(params.saltBytes);
+  const key = await scrypt(password.normalize('NFC'), salt, params.keyBytes, options(params.N, params.r, params.p));
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-/** Constant-time check; false (never an exception) for a malformed hash. */
+/**
+ * Constant-time comparison of `password` with a stored hash.
+ * @param {string} password
+ * @param {string} stored
+ * @returns {Promise<boolean>} false (never an exception) for a wrong password or a malformed hash
+ */
 async function verifyPassword(password, stored) {
-  if (typeof stored !== 'string' || typeof password !== 'string') return false;
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number);
-  if (![N, r, p].every(Number.isInteger) || N < 2 || N > 1 << 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
-  const salt = Buffer.from(parts[4], 'base64');
-  const expected = Buffer.from(parts[5], 'base64');
-  if (!salt.length || !expected.length) return false;
-  const key = await scrypt(password, salt, expected.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  const parsed = parse(stored);
+  if (!parsed || typeof password !== 'string') return false;
+  const { N, r, p, salt, expected } = parsed;
+  let key;
+  try {
+    key = await scrypt(password.normalize('NFC'), salt, expected.length, options(N, r, p));
+  } catch {
+    return false;
+  }
   return crypto.timingSafeEqual(key, expected);
 }
 
-module.exports = { hashPassword, verifyPassword };
+function options(N, r, p) {
+  // scrypt needs about 128 * N * r * p bytes; Node's default cap (32 MiB) is too tight for
+  // the upper bounds accepted above.
+  return { N, r, p, maxmem: 128 * N * r * p + 16 * 1024 * 1024 };
+}
+
+function parse(stored) {
+  if (typeof stored !== 'string') return null;
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
+  const [N, r, p] = parts.slice(1, 4).map((s) => (/^\d{1,8}$/.test(s) ? Number(s) : NaN));
+  const powerOfTwo = N >= 2 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || N > bounds.maxN || !(r >= 1 && r <= bounds.maxR) || !(p >= 1 && p <= bounds.maxP)) return null;
+  if (!b64.test(parts[4]) || !b64.test(parts[5])) return null;
+  const salt = Buffer.from(parts[4], 'base64');
+  const expected = Buffer.from(parts[5], 'base64');
+  if (salt.length < 8 || salt.length > bounds.maxBytes || expected.length < 16 || expected.length > bounds.maxBytes) return null;
+  return { N, r, p, salt, expected };
+}
+
+module.exports = { hashPassword, verifyPassword, params };

@@ -1,53 +1,75 @@
 'use strict';
 // One schema for the whole configuration. From it come the defaults, validation (errors name
-// the key and where the value came from), the environment mapping and docs/configuration.md
-// (`node js/config.js --docs`). Precedence: defaults < file < environment < code.
+// the key, what was expected and where the value came from), the environment mapping and
+// docs/configuration.md (`node js/config.js --docs`). Precedence: defaults < file < env < code.
 
 const fs = require('fs');
 const path = require('path');
 const { SwitchboardError } = require('./errors');
 
-/** @typedef {{key: string, type: string, default?: any, env?: string, min?: number, max?: number, values?: string[], secret?: boolean, doc: string}} Entry */
+const MAX_INT = Number.MAX_SAFE_INTEGER;
 
-/** @type {Entry[]} */
-const schema = [
-  { key: 'port', type: 'integer', default: 8080, env: 'PORT', min: 0, max: 65535, doc: 'TCP port of the single public listener (0 picks a free port).' },
-  { key: 'host', type: 'string', default: '0.0.0.0', env: 'SWITCHBOARD_HOST', doc: 'IP address to listen on.' },
-  { key: 'dataDir', type: 'string', default: './data', env: 'SWITCHBOARD_DATA_DIR', doc: 'Directory for the SQLite database and other state.' },
-  { key: 'ioThreads', type: 'integer', default: 0, env: 'SWITCHBOARD_IO_THREADS', min: 0, max: 256, doc: 'Native I/O threads; 0 means one per CPU core.' },
-  { key: 'webRoot', type: 'string', default: path.join(__dirname, '..', 'web'), env: 'SWITCHBOARD_WEB_ROOT', doc: 'Directory served as static files (demo page, console).' },
-  { key: 'store.driver', type: 'enum', values: ['sqlite', 'memory'], default: 'sqlite', env: 'SWITCHBOARD_STORE', doc: '`sqlite` (durable, default) or `memory` (nothing survives a restart; for benchmarks).' },
-  { key: 'store.synchronous', type: 'enum', values: ['full', 'normal'], default: 'full', env: 'SWITCHBOARD_STORE_SYNC', doc: '`full`: fsync every commit (survives power loss). `normal`: survives a crash or `kill -9` of the process, not a power loss.' },
-  { key: 'limits.maxFrameBytes', type: 'integer', default: 65536, env: 'SWITCHBOARD_MAX_FRAME_BYTES', min: 1024, max: 16777216, doc: 'Largest WebSocket message accepted; larger ones close the connection with 1009.' },
-  { key: 'limits.maxTextBytes', type: 'integer', default: 16384, env: 'SWITCHBOARD_MAX_TEXT_BYTES', min: 1, max: 16777216, doc: 'Largest message text; larger ones get error `too_large`.' },
-  { key: 'limits.helloTimeoutMs', type: 'integer', default: 10000, env: 'SWITCHBOARD_HELLO_TIMEOUT_MS', min: 100, max: 600000, doc: 'Time for the first frame (hello) to arrive; then close 4408.' },
-  { key: 'limits.idleTimeoutMs', type: 'integer', default: 120000, env: 'SWITCHBOARD_IDLE_TIMEOUT_MS', min: 1000, max: 86400000, doc: 'A connection that sends nothing (not even a pong) for this long is dropped.' },
-  { key: 'limits.pingIntervalMs', type: 'integer', default: 30000, env: 'SWITCHBOARD_PING_INTERVAL_MS', min: 500, max: 3600000, doc: 'The server pings a connection that has been quiet for this long.' },
-  { key: 'limits.outboundQueueBytes', type: 'integer', default: 1048576, env: 'SWITCHBOARD_OUTBOUND_QUEUE_BYTES', min: 4096, max: 1073741824, doc: 'Bytes queued for one connection before it is dropped as a slow consumer.' },
-  { key: 'limits.maxHttpBodyBytes', type: 'integer', default: 1048576, env: 'SWITCHBOARD_MAX_HTTP_BODY_BYTES', min: 1024, max: 1073741824, doc: 'Largest HTTP request body (413 above).' },
-  { key: 'limits.maxHttpHeaderBytes', type: 'integer', default: 16384, env: 'SWITCHBOARD_MAX_HTTP_HEADER_BYTES', min: 1024, max: 1048576, doc: 'Largest HTTP request header block (431 above).' },
-  { key: 'limits.shutdownGraceMs', type: 'integer', default: 5000, env: 'SWITCHBOARD_SHUTDOWN_GRACE_MS', min: 0, max: 600000, doc: 'On stop/SIGTERM, time given to connections to close (code 1001) before they are cut.' },
-  { key: 'admin.email', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_EMAIL', doc: 'The first admin. Created on start if no agent has this e-mail.' },
-  { key: 'admin.password', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_PASSWORD', secret: true, doc: 'Password of the first admin (at least 8 characters). Never logged.' },
-  { key: 'auth.tokenTtlSeconds', type: 'integer', default: 43200, env: 'SWITCHBOARD_TOKEN_TTL_SECONDS', min: 60, max: 31536000, doc: 'Lifetime of agent tokens issued by login.' },
-  { key: 'log.level', type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHBOARD_LOG_LEVEL', doc: 'Lowest level written to the JSON log.' },
-  { key: 'sites', type: 'array', default: [], doc: 'Sites to create or update at start: `[{key, name, enabled, allowedOrigins, settings}]`. The `demo` site (any origin) exists from the first start.' },
-];
+/**
+ * @typedef {object} Entry
+ * @property {string} key dotted path, camelCase (`limits.maxFrameBytes`)
+ * @property {'integer'|'string'|'enum'|'array'} type
+ * @property {any} default
+ * @property {string} [env] environment variable
+ * @property {string} description
+ * @property {number} [min] integers: lowest value
+ * @property {number} [max] integers: highest value (default: the largest safe integer)
+ * @property {string[]} [values] enums: the allowed values
+ * @property {boolean} [nonEmpty] strings: must not be empty
+ * @property {'email'} [format] strings: checked when not empty
+ * @property {boolean} [secret] never printed, redacted in dumps and errors
+ * @property {string} [docDefault] the default as shown in the docs, when it depends on the machine
+ */
+
+/** @type {readonly Entry[]} */
+const schema = Object.freeze([
+  { key: 'port', type: 'integer', default: 8080, env: 'PORT', min: 0, max: 65535, description: 'TCP port of the single public listener (HTTP, WebSocket at `/ws`); 0 picks a free port.' },
+  { key: 'host', type: 'string', default: '0.0.0.0', env: 'SWITCHBOARD_HOST', nonEmpty: true, description: 'IP address to listen on.' },
+  { key: 'dataDir', type: 'string', default: './data', env: 'SWITCHBOARD_DATA_DIR', nonEmpty: true, description: 'Directory for the SQLite database and other state (created if missing; relative to the working directory).' },
+  { key: 'ioThreads', type: 'integer', default: 0, env: 'SWITCHBOARD_IO_THREADS', min: 0, max: 1024, description: 'Native I/O threads; 0 means one per CPU core.' },
+  { key: 'webRoot', type: 'string', default: path.join(__dirname, '..', 'web'), docDefault: "the package's `web/`", env: 'SWITCHBOARD_WEB_ROOT', nonEmpty: true, description: 'Directory served as static files: the demo page at `/`, the console at `/console`.' },
+  { key: 'store.driver', type: 'enum', values: ['sqlite', 'memory'], default: 'sqlite', env: 'SWITCHBOARD_STORE', description: '`sqlite` (durable) or `memory` (nothing survives a restart; for tests and benchmarks).' },
+  { key: 'store.synchronous', type: 'enum', values: ['full', 'normal'], default: 'full', env: 'SWITCHBOARD_STORE_SYNC', description: '`full`: fsync every commit (survives power loss). `normal`: survives a crash or `kill -9` of the process, not a power loss.' },
+  { key: 'limits.maxFrameBytes', type: 'integer', default: 65536, env: 'SWITCHBOARD_MAX_FRAME_BYTES', min: 1024, description: 'Largest WebSocket message accepted; a larger one closes the connection with 1009.' },
+  { key: 'limits.maxTextBytes', type: 'integer', default: 16384, env: 'SWITCHBOARD_MAX_TEXT_BYTES', min: 1, description: 'Largest message text (UTF-8 bytes); a larger one gets error `too_large`.' },
+  { key: 'limits.helloTimeoutMs', type: 'integer', default: 10000, env: 'SWITCHBOARD_HELLO_TIMEOUT_MS', min: 100, description: 'Time for the first frame (`hello`) to arrive, else close 4408.' },
+  { key: 'limits.idleTimeoutMs', type: 'integer', default: 120000, env: 'SWITCHBOARD_IDLE_TIMEOUT_MS', min: 1000, description: 'A connection with no traffic at all (not even a pong) for this long is closed.' },
+  { key: 'limits.pingIntervalMs', type: 'integer', default: 30000, env: 'SWITCHBOARD_PING_INTERVAL_MS', min: 500, description: 'The server pings a connection that has been quiet for this long.' },
+  { key: 'limits.outboundQueueBytes', type: 'integer', default: 1048576, env: 'SWITCHBOARD_OUTBOUND_QUEUE_BYTES', min: 4096, description: 'Bytes queued for one connection before it is dropped as a slow consumer.' },
+  { key: 'limits.maxHttpBodyBytes', type: 'integer', default: 1048576, env: 'SWITCHBOARD_MAX_HTTP_BODY_BYTES', min: 1024, description: 'Largest HTTP request body (413 above).' },
+  { key: 'limits.maxHttpHeaderBytes', type: 'integer', default: 16384, env: 'SWITCHBOARD_MAX_HTTP_HEADER_BYTES', min: 1024, description: 'Largest HTTP request header block (431 above).' },
+  { key: 'limits.shutdownGraceMs', type: 'integer', default: 5000, env: 'SWITCHBOARD_SHUTDOWN_GRACE_MS', min: 0, description: 'On stop (or SIGTERM), time connections get to close (code 1001) before they are cut.' },
+  { key: 'admin.email', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_EMAIL', format: 'email', description: 'E-mail of the first admin, created at start if no agent has it.' },
+  { key: 'admin.password', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_PASSWORD', secret: true, description: 'Password of that admin (8 characters or more). Never logged. Without `admin.*`, a first start with no agent creates `admin@localhost` and prints its generated password once.' },
+  { key: 'auth.tokenTtlSeconds', type: 'integer', default: 43200, env: 'SWITCHBOARD_TOKEN_TTL_SECONDS', min: 60, max: 31536000, description: 'Lifetime of the agent tokens issued by login.' },
+  { key: 'log.level', type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHBOARD_LOG_LEVEL', description: 'Lowest level written to the JSON log (stdout).' },
+  { key: 'sites', type: 'array', default: [], description: 'Sites created or updated at start: `[{key, name, enabled, allowedOrigins, settings}]`. The `demo` site (`allowedOrigins: ["*"]`) is created on the first start.' },
+]);
 
 const byKey = new Map(schema.map((e) => [e.key, e]));
+const groups = new Set(schema.filter((e) => e.key.includes('.')).map((e) => e.key.split('.')[0]));
+const siteFields = ['key', 'name', 'enabled', 'allowedOrigins', 'settings'];
+const siteKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const emailPattern = /^[^\s@]+@[^\s@]+$/;
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function getPath(obj, key) {
-  return key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+  return key.split('.').reduce((o, k) => (isPlainObject(o) ? o[k] : undefined), obj);
 }
 
 function setPath(obj, key, value) {
   const parts = key.split('.');
   let o = obj;
-  for (const p of parts.slice(0, -1)) o = o[p] = o[p] && typeof o[p] === 'object' ? o[p] : {};
+  for (const p of parts.slice(0, -1)) o = o[p] = isPlainObject(o[p]) ? o[p] : {};
   o[parts[parts.length - 1]] = value;
 }
 
-function levenshtein(a, b) {
+function distance(a, b) {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
@@ -56,82 +78,150 @@ function levenshtein(a, b) {
   return d[a.length][b.length];
 }
 
-function invalid(key, expected, value, source) {
-  const shown = JSON.stringify(byKey.get(key)?.secret ? '[redacted]' : value);
-  const from = source ? ` from ${source}` : '';
-  return new SwitchboardError('SB_CONFIG_INVALID', `${key} must be ${expected} (got ${shown}${from})`);
-}
-
-/** Lists the leaf keys of a user object so unknown ones can be reported. */
-function leafKeys(obj, prefix = '') {
-  const out = [];
-  for (const [k, v] of Object.entries(obj || {})) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (byKey.has(key)) out.push(key);
-    else if (v && typeof v === 'object' && !Array.isArray(v) && schema.some((e) => e.key.startsWith(key + '.'))) out.push(...leafKeys(v, key));
-    else out.push(key);
+/** `; did you mean "x"?` for the closest of `candidates`, or '' when none is close. */
+function hint(name, candidates) {
+  let best = null;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const dist = distance(c.toLowerCase(), name.toLowerCase());
+    if (dist < bestDist) [best, bestDist] = [c, dist];
   }
-  return out;
+  return best !== null && bestDist <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean "${best}"?` : '';
 }
 
-function checkUnknown(obj, source) {
-  for (const key of leafKeys(obj)) {
-    if (byKey.has(key)) continue;
-    const best = schema.map((e) => [e.key, levenshtein(e.key.toLowerCase(), key.toLowerCase())]).sort((a, b) => a[1] - b[1])[0];
-    const hint = best && best[1] <= 3 ? `; did you mean "${best[0]}"?` : '';
-    throw new SwitchboardError('SB_CONFIG_INVALID', `unknown key "${key}" in ${source}${hint}`);
+function fail(message) {
+  return new SwitchboardError('SB_CONFIG_INVALID', message);
+}
+
+function invalid(key, expected, value, source, secret = false) {
+  const shown = secret ? '"[redacted]"' : JSON.stringify(value) ?? String(value);
+  return fail(`${key} must be ${expected} (got ${shown}${source ? ` from ${source}` : ''})`);
+}
+
+/** What an entry accepts, in words: `an integer >= 1024`, `one of "a", "b"`. */
+function expectation(e) {
+  switch (e.type) {
+    case 'integer': {
+      const max = e.max ?? MAX_INT;
+      return max === MAX_INT ? `an integer >= ${e.min}` : `an integer from ${e.min} to ${max}`;
+    }
+    case 'enum':
+      return `one of ${e.values.map((v) => `"${v}"`).join(', ')}`;
+    case 'array':
+      return 'an array';
+    default:
+      if (e.format === 'email') return 'an e-mail address';
+      return e.nonEmpty ? 'a non-empty string' : 'a string';
   }
 }
 
-function coerceEnv(entry, raw) {
-  if (entry.type === 'integer') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
-  if (entry.type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  return raw;
-}
-
-function validateEntry(entry, value, source) {
-  switch (entry.type) {
+function validateEntry(e, value, source) {
+  let ok;
+  switch (e.type) {
     case 'integer':
-      if (!Number.isInteger(value)) throw invalid(entry.key, `an integer`, value, source);
-      if (entry.min !== undefined && value < entry.min) throw invalid(entry.key, `an integer >= ${entry.min}`, value, source);
-      if (entry.max !== undefined && value > entry.max) throw invalid(entry.key, `an integer <= ${entry.max}`, value, source);
-      break;
-    case 'string':
-      if (typeof value !== 'string') throw invalid(entry.key, 'a string', value, source);
-      break;
-    case 'boolean':
-      if (typeof value !== 'boolean') throw invalid(entry.key, 'true or false', value, source);
+      ok = Number.isInteger(value) && value >= e.min && value <= (e.max ?? MAX_INT);
       break;
     case 'enum':
-      if (!entry.values.includes(value)) throw invalid(entry.key, `one of ${entry.values.map((v) => `"${v}"`).join(', ')}`, value, source);
+      ok = e.values.includes(value);
       break;
     case 'array':
-      if (!Array.isArray(value)) throw invalid(entry.key, 'an array', value, source);
+      ok = Array.isArray(value);
       break;
+    default:
+      ok = typeof value === 'string' && !(e.nonEmpty && value === '') && !(e.format === 'email' && value !== '' && !emailPattern.test(value));
   }
+  if (!ok) throw invalid(e.key, expectation(e), value, source, e.secret);
 }
 
-const siteKey = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-function validateSites(sites) {
-  sites.forEach((s, i) => {
-    const at = `sites[${i}]`;
-    if (!s || typeof s !== 'object') throw invalid(at, 'an object', s);
-    for (const k of Object.keys(s))
-      if (!['key', 'name', 'enabled', 'allowedOrigins', 'settings'].includes(k)) throw new SwitchboardError('SB_CONFIG_INVALID', `unknown key "${at}.${k}"`);
-    if (typeof s.key !== 'string' || !siteKey.test(s.key)) throw invalid(`${at}.key`, 'lower-case letters, digits, "-" or "_" (1-64)', s.key);
-    if (s.name !== undefined && typeof s.name !== 'string') throw invalid(`${at}.name`, 'a string', s.name);
-    if (s.enabled !== undefined && typeof s.enabled !== 'boolean') throw invalid(`${at}.enabled`, 'true or false', s.enabled);
-    if (s.allowedOrigins !== undefined && (!Array.isArray(s.allowedOrigins) || !s.allowedOrigins.every((o) => typeof o === 'string')))
-      throw invalid(`${at}.allowedOrigins`, 'an array of origins such as "https://shop.example" or "*"', s.allowedOrigins);
-    if (s.settings !== undefined && (typeof s.settings !== 'object' || s.settings === null || Array.isArray(s.settings)))
-      throw invalid(`${at}.settings`, 'an object', s.settings);
-  });
+/** Rejects keys the schema does not know, with a hint; and groups that are not objects. */
+function checkKeys(obj, source, prefix = '') {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (byKey.has(key)) continue;
+    if (!prefix && groups.has(k)) {
+      if (!isPlainObject(v)) throw invalid(key, 'an object', v, source);
+      checkKeys(v, source, key + '.');
+      continue;
+    }
+    throw fail(`unknown key "${key}" in ${source}${hint(key, [...byKey.keys(), ...groups])}`);
+  }
 }
 
 /**
- * Builds the effective configuration.
- * @param {{file?: string|null, env?: NodeJS.ProcessEnv, options?: object, cwd?: string}} [src]
+ * Validates one site object (`at` names it in errors, e.g. `sites[0]`).
+ * @param {unknown} s
+ * @param {string} [at]
+ * @param {string} [source]
+ */
+function validateSite(s, at = 'site', source) {
+  if (!isPlainObject(s)) throw invalid(at, 'an object {key, name, enabled, allowedOrigins, settings}', s, source);
+  for (const k of Object.keys(s))
+    if (!siteFields.includes(k)) throw fail(`unknown key "${at}.${k}"${source ? ` in ${source}` : ''}${hint(k, siteFields)}`);
+  const check = (field, ok, expected) => {
+    if (s[field] !== undefined && !ok(s[field])) throw invalid(`${at}.${field}`, expected, s[field], source);
+  };
+  if (s.key === undefined) throw fail(`${at}.key is required (a site key such as "shop")`);
+  check('key', (v) => typeof v === 'string' && siteKeyPattern.test(v), '1-64 lower-case letters, digits, "-" or "_"');
+  check('name', (v) => typeof v === 'string', 'a string');
+  check('enabled', (v) => typeof v === 'boolean', 'true or false');
+  check('allowedOrigins', (v) => Array.isArray(v) && v.every((o) => typeof o === 'string' && o !== ''), 'an array of origins such as "https://shop.example", or ["*"]');
+  check('settings', isPlainObject, 'an object');
+}
+
+function validateSites(sites, source) {
+  const seen = new Set();
+  sites.forEach((s, i) => {
+    validateSite(s, `sites[${i}]`, source);
+    if (seen.has(s.key)) throw fail(`sites[${i}].key "${s.key}" appears twice`);
+    seen.add(s.key);
+  });
+}
+
+function coerceEnv(e, raw) {
+  if (e.type === 'integer' && /^\s*-?\d+\s*$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+/** Overlays `obj` (a nested object from `source`) on `config`, validating each value. */
+function overlay(config, obj, source) {
+  checkKeys(obj, source);
+  for (const e of schema) {
+    const v = getPath(obj, e.key);
+    if (v === undefined) continue;
+    validateEntry(e, v, source);
+    if (e.key === 'sites') validateSites(v, source);
+    setPath(config, e.key, structuredClone(v));
+  }
+}
+
+function readFile(file, cwd) {
+  const full = path.resolve(cwd, file);
+  let text;
+  try {
+    text = fs.readFileSync(full, 'utf8');
+  } catch (err) {
+    throw fail(`cannot read the config file ${full}: ${err.code || err.message}`);
+  }
+  let obj;
+  try {
+    obj = JSON.parse(text);
+  } catch (err) {
+    throw fail(`the config file ${full} is not valid JSON: ${err.message}`);
+  }
+  if (!isPlainObject(obj)) throw fail(`the config file ${full} must hold a JSON object`);
+  return { obj, full };
+}
+
+/**
+ * Builds the effective configuration: defaults < config file < environment < options.
+ * @param {object} [src]
+ * @param {string|null} [src.file] config file; default `switchboard.config.json` in `cwd` if it
+ *   exists; `null` for none
+ * @param {Record<string, string|undefined>} [src.env] default `process.env`
+ * @param {object} [src.options] options given in code
+ * @param {string} [src.cwd] base for relative paths; default `process.cwd()`
+ * @returns {object} a new, complete, validated configuration object
+ * @throws {SwitchboardError} SB_CONFIG_INVALID naming the key, the expectation and the source
  */
 function loadConfig(src = {}) {
   const env = src.env || process.env;
@@ -139,34 +229,14 @@ function loadConfig(src = {}) {
   const config = {};
   for (const e of schema) setPath(config, e.key, structuredClone(e.default));
 
-  let fileObj = null;
-  let filePath = src.file;
-  if (filePath === undefined) {
+  let file = src.file;
+  if (file === undefined) {
     const implicit = path.join(cwd, 'switchboard.config.json');
-    filePath = fs.existsSync(implicit) ? implicit : null;
+    file = fs.existsSync(implicit) ? implicit : null;
   }
-  if (filePath) {
-    let text;
-    try {
-      text = fs.readFileSync(path.resolve(cwd, filePath), 'utf8');
-    } catch (err) {
-      throw new SwitchboardError('SB_CONFIG_INVALID', `cannot read the config file ${filePath}: ${err.code || err.message}`);
-    }
-    try {
-      fileObj = JSON.parse(text);
-    } catch (err) {
-      throw new SwitchboardError('SB_CONFIG_INVALID', `the config file ${filePath} is not valid JSON: ${err.message}`);
-    }
-    if (!fileObj || typeof fileObj !== 'object' || Array.isArray(fileObj))
-      throw new SwitchboardError('SB_CONFIG_INVALID', `the config file ${filePath} must hold a JSON object`);
-    checkUnknown(fileObj, filePath);
-    for (const e of schema) {
-      const v = getPath(fileObj, e.key);
-      if (v !== undefined) {
-        validateEntry(e, v, filePath);
-        setPath(config, e.key, v);
-      }
-    }
+  if (file) {
+    const { obj, full } = readFile(file, cwd);
+    overlay(config, obj, full);
   }
   for (const e of schema) {
     if (!e.env || env[e.env] === undefined || env[e.env] === '') continue;
@@ -174,63 +244,93 @@ function loadConfig(src = {}) {
     validateEntry(e, v, e.env);
     setPath(config, e.key, v);
   }
-  const options = src.options || {};
-  checkUnknown(options, 'the options');
-  for (const e of schema) {
-    const v = getPath(options, e.key);
-    if (v !== undefined) {
-      validateEntry(e, v, 'the options');
-      setPath(config, e.key, v);
-    }
-  }
-  validateSites(config.sites);
+  if (src.options !== undefined && !isPlainObject(src.options)) throw invalid('options', 'an object', src.options);
+  overlay(config, src.options || {}, 'the options');
+
   if (config.admin.password && config.admin.password.length < 8)
-    throw invalid('admin.password', 'at least 8 characters', config.admin.password);
-  if (config.admin.password && !config.admin.email)
-    throw new SwitchboardError('SB_CONFIG_INVALID', 'admin.password is set but admin.email is not');
+    throw invalid('admin.password', 'at least 8 characters', config.admin.password, null, true);
+  if (config.admin.password && !config.admin.email) throw fail('admin.password is set but admin.email is not; set both');
+  if (config.admin.email && !config.admin.password) throw fail('admin.email is set but admin.password is not; set both');
   config.dataDir = path.resolve(cwd, config.dataDir);
   config.webRoot = path.resolve(cwd, config.webRoot);
   return config;
 }
 
-/** The configuration with every secret replaced, for logs. */
+/**
+ * A deep copy with every secret replaced by "[redacted]", for logs and dumps.
+ * @param {object} config
+ */
 function redactConfig(config) {
   const copy = structuredClone(config);
   for (const e of schema) if (e.secret && getPath(copy, e.key)) setPath(copy, e.key, '[redacted]');
   return copy;
 }
 
+function docsType(e) {
+  if (e.type === 'enum') return e.values.map((v) => `\`${v}\``).join(' \\| ');
+  if (e.type === 'integer') return (e.max ?? MAX_INT) === MAX_INT ? `integer ≥ ${e.min}` : `integer ${e.min}–${e.max}`;
+  if (e.key === 'sites') return 'array of sites';
+  return e.format === 'email' ? 'e-mail' : 'string';
+}
+
+/** The text of docs/configuration.md, generated from the schema. */
 function docs() {
+  const cell = (s) => s.replace(/\|/g, '\\|');
   const rows = schema.map((e) => {
-    const def = e.key === 'webRoot' ? '(the package\'s `web/`)' : `\`${JSON.stringify(e.default)}\``;
-    const type = e.type === 'enum' ? e.values.map((v) => `\`${v}\``).join(' \\| ') : e.type + (e.min !== undefined ? ` (${e.min}–${e.max})` : '');
-    return `| \`${e.key}\` | ${e.env ? `\`${e.env}\`` : ''} | ${type} | ${def} | ${e.doc} |`;
+    const def = e.docDefault || `\`${JSON.stringify(e.default)}\``;
+    return `| \`${e.key}\` | ${e.env ? `\`${e.env}\`` : '—'} | ${docsType(e)} | ${def} | ${cell(e.description)}${e.secret ? ' *(secret)*' : ''} |`;
   });
+  const example = {
+    port: 8080,
+    dataDir: '/var/lib/switchboard',
+    store: { synchronous: 'full' },
+    limits: { maxTextBytes: 8192 },
+    admin: { email: 'you@example.com' },
+    sites: [{ key: 'shop', name: 'Shop', allowedOrigins: ['https://shop.example'] }],
+  };
   return [
     '# Configuration',
     '',
-    '<!-- Generated by `node js/config.js --docs > docs/configuration.md` from the schema in js/config.js. -->',
+    '<!-- Generated from the schema in js/config.js by `node js/config.js --docs > docs/configuration.md`. Do not edit. -->',
     '',
-    'Sources, each overriding the one before: built-in defaults, the config file',
-    '(`switchboard.config.json` in the working directory, or the file named by `--config`),',
-    'environment variables, then options passed to `new Server(options)` in code. Keys are',
-    'nested in JSON (`{"limits": {"maxFrameBytes": 65536}}`). An unknown key, a wrong type or an',
-    'out-of-range value stops the start with `SB_CONFIG_INVALID` naming the key and where the',
-    'value came from.',
+    'Sources, each overriding the one before:',
+    '',
+    '1. built-in defaults;',
+    '2. the config file: `switchboard.config.json` in the working directory, or the file given',
+    '   with `switchboard --config FILE` (`configFile` in code);',
+    '3. environment variables;',
+    '4. options passed in code (`new Server(options)`) or on the command line (`--port`, `--data-dir`).',
+    '',
+    'Keys are nested in JSON (`{"limits": {"maxFrameBytes": 65536}}`). An unknown key (with a',
+    '"did you mean" hint), a wrong type or an out-of-range value stops the start with',
+    '`SB_CONFIG_INVALID`, naming the key, what was expected and where the value came from:',
+    '',
+    '```',
+    'SB_CONFIG_INVALID: limits.maxFrameBytes must be an integer >= 1024 (got "64k" from SWITCHBOARD_MAX_FRAME_BYTES)',
+    '```',
+    '',
+    'Secrets are never printed: configuration dumps and error messages show `[redacted]`.',
     '',
     '| key | environment | type | default | meaning |',
     '|---|---|---|---|---|',
     ...rows,
     '',
-    'Example `switchboard.config.json`:',
+    'A site is `{key, name, enabled, allowedOrigins, settings}`: `key` is 1–64 lower-case letters,',
+    'digits, `-` or `_`; `enabled` defaults to `true`; `allowedOrigins` lists the page origins',
+    'allowed to open visitor connections (`["*"]` for any); `settings` is an object for the widget.',
+    '',
+    'Example `switchboard.config.json` (the admin password is best given in the environment):',
     '',
     '```json',
-    JSON.stringify({ port: 8080, dataDir: '/var/lib/switchboard', store: { synchronous: 'full' }, sites: [{ key: 'shop', name: 'Shop', allowedOrigins: ['https://shop.example'] }] }, null, 2),
+    JSON.stringify(example, null, 2),
     '```',
     '',
   ].join('\n');
 }
 
-if (require.main === module && process.argv.includes('--docs')) process.stdout.write(docs());
+if (require.main === module) {
+  if (process.argv.includes('--docs')) process.stdout.write(docs());
+  else process.stdout.write(JSON.stringify(redactConfig(loadConfig()), null, 2) + '\n');
+}
 
-module.exports = { schema, loadConfig, redactConfig, docs };
+module.exports = { schema, loadConfig, redactConfig, validateSite, docs };
