@@ -145,11 +145,11 @@ export interface NewAgent {
 /** A visitor's new conversation (its first message is being stored). */
 export interface ConversationOpenedEvent { type: 'conversation.opened'; conv: string; site: string; visitor: string; }
 /** The conversation is waiting for an agent. */
-export interface ConversationQueuedEvent { type: 'conversation.queued'; conv: string; site: string; visitor?: string; }
+export interface ConversationQueuedEvent { type: 'conversation.queued'; conv: string; site: string; visitor: string; }
 /** The conversation was assigned to `agent` (automatically, by accept, or by transfer). */
-export interface ConversationAssignedEvent { type: 'conversation.assigned'; conv: string; site: string; agent: string; visitor?: string; }
-/** The conversation was closed by its agent, an admin or its visitor. */
-export interface ConversationClosedEvent { type: 'conversation.closed'; conv: string; site: string; visitor?: string; agent?: string; }
+export interface ConversationAssignedEvent { type: 'conversation.assigned'; conv: string; site: string; visitor: string; agent: string; }
+/** The conversation was closed by its agent, an admin or its visitor; `agent` when it was assigned. */
+export interface ConversationClosedEvent { type: 'conversation.closed'; conv: string; site: string; visitor: string; agent?: string; }
 
 /** A message, after it was durably stored. */
 export interface MessageEvent {
