@@ -149,6 +149,10 @@ class hub {
   // hub_conversations.cpp
   /** The visitor's open conversation, opened (and assigned or queued) if there is none. */
   std::string open_or_get_conversation(const client_ptr& visitor);
+  /** With assign_mu_ and the conversation's shard held, calls `act(state, shard_lock, fx)`
+   *  (not_found when it is not open), then carries out the collected effects. */
+  template <class Act>
+  void change_conversation(const client_ptr& c, const std::string& conv, Act&& act);
   void on_accept(const client_ptr& c, const protocol::client_frame& f);
   void on_transfer(const client_ptr& c, const protocol::client_frame& f);
   void on_close(const client_ptr& c, const protocol::client_frame& f);

@@ -260,39 +260,41 @@ void hub::send_agent_snapshot(const client_ptr& c) {
   for (const auto& f : convs) c->send(f);
 }
 
-void hub::on_accept(const client_ptr& c, const protocol::client_frame& f) {
+template <class Act>
+void hub::change_conversation(const client_ptr& c, const std::string& conv, Act&& act) {
   effects fx;
   {
     std::lock_guard<std::mutex> lock(assign_mu_);
-    auto& sh = shard_of(f.conv);
-    std::lock_guard<std::mutex> l2(sh.mu);
-    auto it = sh.convs.find(f.conv);
+    auto& sh = shard_of(conv);
+    std::unique_lock<std::mutex> shard_lock(sh.mu);
+    auto it = sh.convs.find(conv);
+    if (it == sh.convs.end() || it->second.rec.state == "closed")
+      return send_error(c, "", "not_found", "no open conversation");
+    act(it->second, shard_lock, fx);
+  }
+  run(fx);
+}
+
+void hub::on_accept(const client_ptr& c, const protocol::client_frame& f) {
+  change_conversation(c, f.conv, [&](conv_state& cs, auto&, effects& fx) {
+    auto& rec = cs.rec;
     auto me = agents_.find(c->principal());
-    if (it == sh.convs.end()) return send_error(c, "", "not_found", "no open conversation");
-    auto& rec = it->second.rec;
     if (me == agents_.end() || !serves(me->second, rec.site))
       return send_error(c, "", "forbidden", "not an agent of this site");
     if (rec.agent_id == c->principal()) {
       fx.sends.emplace_back(c->principal(), conv_frame(rec));
     } else if (!rec.agent_id.empty()) {
-      return send_error(c, "", "forbidden", "already assigned to another agent");
+      send_error(c, "", "forbidden", "already assigned to another agent");
     } else {
-      assign(it->second, c->principal(), fx);
+      assign(cs, c->principal(), fx);
     }
-  }
-  run(fx);
+  });
 }
 
 void hub::on_transfer(const client_ptr& c, const protocol::client_frame& f) {
-  effects fx;
-  {
-    std::lock_guard<std::mutex> lock(assign_mu_);
-    auto& sh = shard_of(f.conv);
-    std::unique_lock<std::mutex> l2(sh.mu);
-    auto it = sh.convs.find(f.conv);
+  change_conversation(c, f.conv, [&](conv_state& cs, auto& shard_lock, effects& fx) {
+    auto& rec = cs.rec;
     auto me = agents_.find(c->principal());
-    if (it == sh.convs.end()) return send_error(c, "", "not_found", "no open conversation");
-    auto& rec = it->second.rec;
     bool admin =
         me != agents_.end() && me->second.rec.role == "admin" && serves(me->second, rec.site);
     if (rec.agent_id != c->principal() && !admin)
@@ -302,7 +304,7 @@ void hub::on_transfer(const client_ptr& c, const protocol::client_frame& f) {
       auto target = agents_.find(f.to_agent);
       if (target == agents_.end() || !serves(target->second, rec.site))
         return send_error(c, "", "not_found", "no such agent on this site");
-      assign(it->second, f.to_agent, fx);
+      assign(cs, f.to_agent, fx);
     } else {
       if (!old.empty()) agents_[old].active--;
       rec.agent_id.clear();
@@ -313,24 +315,16 @@ void hub::on_transfer(const client_ptr& c, const protocol::client_frame& f) {
       fx.queue_sites.insert(rec.site);
       persist(rec, old, "conversation.queued", fx);
       std::string agent = pick_agent(rec.site, rec.team);
-      if (!agent.empty()) assign(it->second, agent, fx);
+      if (!agent.empty()) assign(cs, agent, fx);
     }
-    l2.unlock();
+    shard_lock.unlock();  // drain_queues locks shards itself
     if (!old.empty() && agents_.count(old)) drain_queues(agents_[old].rec.sites, fx);
-  }
-  run(fx);
+  });
 }
 
 void hub::on_close(const client_ptr& c, const protocol::client_frame& f) {
-  effects fx;
-  {
-    std::lock_guard<std::mutex> lock(assign_mu_);
-    auto& sh = shard_of(f.conv);
-    std::unique_lock<std::mutex> l2(sh.mu);
-    auto it = sh.convs.find(f.conv);
-    if (it == sh.convs.end() || it->second.rec.state == "closed")
-      return send_error(c, "", "not_found", "no open conversation");
-    auto& rec = it->second.rec;
+  change_conversation(c, f.conv, [&](conv_state& cs, auto& shard_lock, effects& fx) {
+    auto& rec = cs.rec;
     bool allowed = rec.visitor_id == c->principal() || rec.agent_id == c->principal();
     auto me = agents_.find(c->principal());
     if (!allowed && c->is_agent() && me != agents_.end())
@@ -350,36 +344,28 @@ void hub::on_close(const client_ptr& c, const protocol::client_frame& f) {
     if (vit != open_conv_by_visitor_.end() && vit->second == rec.id)
       open_conv_by_visitor_.erase(vit);
     persist(rec, "", "conversation.closed", fx);
-    l2.unlock();
+    shard_lock.unlock();  // drain_queues locks shards itself
     if (!old.empty() && agents_.count(old)) drain_queues(agents_[old].rec.sites, fx);
-  }
-  run(fx);
+  });
 }
 
 void hub::on_handoff(const client_ptr& c, const protocol::client_frame& f) {
-  effects fx;
-  {
-    std::lock_guard<std::mutex> lock(assign_mu_);
-    auto& sh = shard_of(f.conv);
-    std::lock_guard<std::mutex> l2(sh.mu);
-    auto it = sh.convs.find(f.conv);
-    if (it == sh.convs.end()) return send_error(c, "", "not_found", "no open conversation");
-    auto& rec = it->second.rec;
+  change_conversation(c, f.conv, [&](conv_state& cs, auto&, effects& fx) {
+    auto& rec = cs.rec;
     if (rec.visitor_id != c->principal() && rec.agent_id != c->principal())
       return send_error(c, "", "forbidden", "not your conversation");
-    if (rec.state == "bot") {
-      rec.state = "queued";
-      rec.updated_ms = util::now_ms();
-      sites_[rec.site].queue.push_back(rec.id);
-      fx.queue_sites.insert(rec.site);
-      persist(rec, "", "conversation.queued", fx);
-      std::string agent = pick_agent(rec.site, rec.team);
-      if (!agent.empty()) assign(it->second, agent, fx);
-    } else {
+    if (rec.state != "bot") {
       fx.sends.emplace_back(c->principal(), conv_frame(rec));  // already with humans
+      return;
     }
-  }
-  run(fx);
+    rec.state = "queued";
+    rec.updated_ms = util::now_ms();
+    sites_[rec.site].queue.push_back(rec.id);
+    fx.queue_sites.insert(rec.site);
+    persist(rec, "", "conversation.queued", fx);
+    std::string agent = pick_agent(rec.site, rec.team);
+    if (!agent.empty()) assign(cs, agent, fx);
+  });
 }
 
 void hub::on_status(const client_ptr& c, const protocol::client_frame& f) {

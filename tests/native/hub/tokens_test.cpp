@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 using sb::hub::token_error;
 using sb::hub::token_service;
 
@@ -49,6 +52,7 @@ TEST(tokens, visitor_token_is_not_an_agent_token) {
 TEST(tokens, garbage_is_malformed_not_a_crash) {
   token_service t("secret");
   std::string site, id;
-  for (const char* g : {"", "v", "v.", "v..", "v.%%%.x", "v.abc", std::string(600, 'v').c_str()})
-    EXPECT_NE(t.verify_visitor(g, site, id), token_error::none) << g;
+  const std::vector<std::string> garbage = {
+      "", "v", "v.", "v..", "v.%%%.x", "v.abc", std::string(600, 'v')};
+  for (const auto& g : garbage) EXPECT_NE(t.verify_visitor(g, site, id), token_error::none) << g;
 }
