@@ -222,17 +222,22 @@ hello_outcome hub::hello_agent(const std::shared_ptr<connection>& conn, protocol
   c->send(make_frame(protocol::welcome_agent(rec.id, rec.name, rec.sites)));
   router_.attach(c);
   agents_connected_++;
-  agent_connected(c);
-  send_agent_snapshot(c);
+  // The resume point first: the snapshot below tracks assigned conversations at their last
+  // seq, and tracking never moves backwards.
+  bool resuming = false;
   if (f.resume) {
     conv_state cs;
-    if (may_access(c, f.resume->conv, true, cs)) {
+    resuming = may_access(c, f.resume->conv, true, cs);
+    if (resuming)
       c->track(f.resume->conv, f.resume->after);
-      request_backfill(c, f.resume->conv);
-    } else {
+    else
       send_error(c, "", "forbidden", "resume.conv is not visible to you");
-    }
   }
+  // The snapshot before going online: conversations the arrival assigns from the queue then
+  // reach the agent once, as a state change, not a second time in the snapshot.
+  send_agent_snapshot(c);
+  agent_connected(c);
+  if (resuming) request_backfill(c, f.resume->conv);
   hello_outcome out;
   out.client = std::move(c);
   return out;

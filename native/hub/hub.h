@@ -171,7 +171,10 @@ class hub {
   void queue_changed(const std::string& site, effects& fx);
   void run(effects& fx);
   frame_ptr conv_frame(const store::conversation& rec);  // assign_mu_ held
-  /** Sends the site's queue to its agents (takes assign_mu_). */
+  /** The site's queue frame (takes assign_mu_); also lists the site's connected agents when
+   *  `agents` is given. Null for an unknown site. */
+  frame_ptr queue_frame(const std::string& site, std::vector<std::string>* agents);
+  /** Sends the site's queue to its connected agents. */
   void notify_queue(const std::string& site);
   bool serves(const agent_state& a, const std::string& site) const;
   void send_agent_snapshot(const client_ptr& agent);

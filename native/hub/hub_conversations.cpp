@@ -165,13 +165,12 @@ void hub::run(effects& fx) {
   for (auto& [who, frame] : fx.sends) router_.send(who, frame);
 }
 
-void hub::notify_queue(const std::string& site) {
+frame_ptr hub::queue_frame(const std::string& site, std::vector<std::string>* agents) {
   std::vector<protocol::queue_entry> items;
-  std::vector<std::string> agents;
   {
     std::lock_guard<std::mutex> lock(assign_mu_);
     auto sit = sites_.find(site);
-    if (sit == sites_.end()) return;
+    if (sit == sites_.end()) return nullptr;
     for (const auto& id : sit->second.queue) {
       if (items.size() >= opts_.max_queue_items) break;
       conv_state cs;
@@ -179,10 +178,17 @@ void hub::notify_queue(const std::string& site) {
       items.push_back({id, site, cs.rec.visitor_id, cs.visitor_name, cs.preview, cs.rec.created_ms,
                        cs.rec.last_seq});
     }
-    for (const auto& kv : agents_)
-      if (kv.second.connections > 0 && serves(kv.second, site)) agents.push_back(kv.first);
+    if (agents)
+      for (const auto& kv : agents_)
+        if (kv.second.connections > 0 && serves(kv.second, site)) agents->push_back(kv.first);
   }
-  auto frame = make_frame(protocol::queue(site, items));
+  return make_frame(protocol::queue(site, items));
+}
+
+void hub::notify_queue(const std::string& site) {
+  std::vector<std::string> agents;
+  auto frame = queue_frame(site, &agents);
+  if (!frame) return;
   for (const auto& a : agents) router_.send(a, frame);
 }
 
@@ -256,7 +262,9 @@ void hub::send_agent_snapshot(const client_ptr& c) {
       convs.push_back(conv_frame(cs.rec));
     }
   }
-  for (const auto& site : sites) notify_queue(site);
+  // To this connection only: the agent may not count as online yet.
+  for (const auto& site : sites)
+    if (auto q = queue_frame(site, nullptr)) c->send(q);
   for (const auto& f : convs) c->send(f);
 }
 

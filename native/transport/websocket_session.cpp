@@ -140,8 +140,10 @@ bool websocket_session::on_event(ws_event ev, std::string_view payload) {
 void websocket_session::on_text(std::string_view text) {
   auto r = protocol::parse_client_frame(text, server_.parse_limits());
   if (!client_) {
-    if (r.error != protocol::parse_error::none || r.frame.type != protocol::client_type::hello)
+    if (r.frame.type != protocol::client_type::hello)
       return start_close(close_code::unauthorized, "the first frame must be hello");
+    if (r.error != protocol::parse_error::none)
+      return start_close(close_code::unauthorized, r.message);  // names the bad field
     hub::peer_info peer{origin_, remote_};
     auto out = server_.hub().hello(shared_from_this(), r.frame, peer);
     if (!out.client) return start_close(out.close_code, out.close_reason);
