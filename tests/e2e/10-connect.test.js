@@ -1,75 +1,72 @@
 'use strict';
-// Handshake: welcome for visitors and agents, refusals with the close codes of protocol v1.
+// Handshake, the good paths: welcome fields for visitors and agents, the subprotocol, coming
+// back with a visitorToken, what an agent receives right after its welcome, presence and
+// agentsOnline, ping. The refusals are in 50-bad-input.test.js.
 
-const { startServer, Client } = require('../helpers/server');
+const { startServer } = require('../helpers/server');
 
 let t;
-beforeAll(async () => {
-  t = await startServer({ limits: { helloTimeoutMs: 300 } });
-  await t.server.putSite({ key: 'shop', name: 'Shop', allowedOrigins: ['https://shop.example'] });
-  await t.server.putSite({ key: 'closed', name: 'Closed', enabled: false, allowedOrigins: ['*'] });
+beforeEach(async () => {
+  t = await startServer();
 });
-afterAll(() => t.stop());
+afterEach(() => t.stop());
 
 describe('visitor hello', () => {
-  it('gets a welcome with a visitor id, a reusable token, no conversation and agentsOnline', async () => {
-    const v = await t.visitor();
-    expect(v.welcome).toMatchObject({ t: 'welcome', role: 'visitor', conv: null, lastSeq: 0, agentsOnline: 0 });
-    expect(typeof v.welcome.visitor).toBe('string');
-    expect(typeof v.welcome.visitorToken).toBe('string');
+  it('gets a welcome with a visitor id, a reusable token, no conversation, lastSeq 0 and agentsOnline', async () => {
+    const v = await t.visitor({ profile: { name: 'Ann', email: 'ann@example.com', lang: 'zh-CN', page: 'https://shop/x' } });
+    expect(v.welcome).toMatchObject({
+      t: 'welcome',
+      role: 'visitor',
+      visitor: expect.any(String),
+      visitorToken: expect.any(String),
+      conv: null,
+      lastSeq: 0,
+      agentsOnline: 0,
+    });
   });
 
-  it('with the token again comes back as the same visitor', async () => {
+  it('with its token comes back as the same visitor, to its open conversation and its lastSeq', async () => {
     const v = await t.visitor();
+    await v.send('m1', 'one');
+    const ack = await v.send('m2', 'two');
     const again = await t.visitor({ visitorToken: v.welcome.visitorToken });
-    expect(again.welcome.visitor).toBe(v.welcome.visitor);
+    expect(again.welcome).toMatchObject({ visitor: v.welcome.visitor, conv: ack.conv, lastSeq: 2 });
   });
 
-  it('accepts the switchboard.v1 subprotocol', async () => {
+  it('without a token is a new visitor each time', async () => {
+    const a = await t.visitor();
+    const b = await t.visitor();
+    expect(a.welcome.visitor).not.toBe(b.welcome.visitor);
+  });
+
+  it('agentsOnline counts online agents and leaves out away ones', async () => {
+    const a1 = await t.agent();
+    await t.agent();
+    expect((await t.visitor()).welcome.agentsOnline).toBe(2);
+    expect(await a1.request({ t: 'status', status: 'away' }, 'status')).toEqual({ t: 'status', status: 'away' });
+    expect((await t.visitor()).welcome.agentsOnline).toBe(1);
+  });
+
+  it('an agent with two connections counts once in agentsOnline', async () => {
+    const a = await t.agent();
+    await t.connectAgent(a.token);
+    expect((await t.visitor()).welcome.agentsOnline).toBe(1);
+  });
+});
+
+describe('subprotocol', () => {
+  it('accepts switchboard.v1 when offered and answers with it', async () => {
     const c = t.client({ protocols: ['switchboard.v1'] });
     await c.opened;
     expect(c.ws.protocol).toBe('switchboard.v1');
+    expect((await c.hello({ role: 'visitor', site: 'demo' })).t).toBe('welcome');
   });
 
-  it('to an unknown site is closed with 4401', async () => {
+  it('accepts clients that offer no subprotocol', async () => {
     const c = t.client();
     await c.opened;
-    c.send({ t: 'hello', role: 'visitor', site: 'nope' });
-    expect((await c.closed).code).toBe(4401);
-  });
-
-  it('to a disabled site is closed with 4401', async () => {
-    const c = t.client();
-    await c.opened;
-    c.send({ t: 'hello', role: 'visitor', site: 'closed' });
-    expect((await c.closed).code).toBe(4401);
-  });
-
-  it('with a forged token is closed with 4401, never adopted', async () => {
-    const v = await t.visitor();
-    const token = v.welcome.visitorToken;
-    const forged = token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA');
-    const c = t.client();
-    await c.opened;
-    c.send({ t: 'hello', role: 'visitor', site: 'demo', visitorToken: forged });
-    expect((await c.closed).code).toBe(4401);
-  });
-
-  it('with a token of another site is closed with 4401', async () => {
-    const v = await t.visitor();
-    const c = t.client({ origin: 'https://shop.example' });
-    await c.opened;
-    c.send({ t: 'hello', role: 'visitor', site: 'shop', visitorToken: v.welcome.visitorToken });
-    expect((await c.closed).code).toBe(4401);
-  });
-
-  it('from an Origin the site does not allow is closed with 1008', async () => {
-    const c = t.client({ origin: 'https://evil.example' });
-    await c.opened;
-    c.send({ t: 'hello', role: 'visitor', site: 'shop' });
-    expect((await c.closed).code).toBe(1008);
-    const ok = t.client({ origin: 'https://shop.example' });
-    expect((await ok.hello({ role: 'visitor', site: 'shop' })).t).toBe('welcome');
+    expect(c.ws.protocol).toBe('');
+    expect((await c.hello({ role: 'visitor', site: 'demo' })).t).toBe('welcome');
   });
 });
 
@@ -79,60 +76,56 @@ describe('agent hello', () => {
     expect(a.welcome).toMatchObject({ t: 'welcome', role: 'agent', agent: a.agent.id, name: 'Ann', sites: ['demo'] });
   });
 
-  it('with a wrong token is closed with 4401', async () => {
-    const c = t.client();
-    await c.opened;
-    c.send({ t: 'hello', role: 'agent', token: 'a.bm9wZQ.AAAAAAAAAAAAAAAAAAAAAAAAAAA' });
-    expect((await c.closed).code).toBe(4401);
-  });
+  it('is followed by one queue frame per site, oldest first, then a conv frame per assigned conversation', async () => {
+    const v1 = await t.visitor({ profile: { name: 'First' } });
+    const c1 = (await v1.send('m', 'first waiting')).conv;
+    const v2 = await t.visitor({ profile: { name: 'Second' } });
+    const c2 = (await v2.send('m', 'second waiting')).conv;
+    const a = t.client();
+    const rec = await t.server.createAgent({ email: 'q@example.com', name: 'Q', password: 'agent-password', maxChats: 1 });
+    await a.hello({ role: 'agent', token: t.server.createAgentToken(rec.id, 60) });
+    const queue = await a.next('queue');
+    expect(a.frames.indexOf(queue)).toBe(1); // right after the welcome
+    expect(queue.site).toBe('demo');
+    // The first queue may be taken before or after the agent's own assignment: c1 is optional.
+    const order = queue.items.map((i) => i.conv);
+    expect([[c1, c2], [c2]]).toContainEqual(order);
+    const item = queue.items.find((i) => i.conv === c2);
+    expect(item).toMatchObject({ conv: c2, site: 'demo', visitor: { id: v2.welcome.visitor, name: 'Second' }, preview: 'second waiting', lastSeq: 1 });
+    expect(typeof item.since).toBe('number');
+    // Coming online, the agent takes the oldest (maxChats 1); the other stays queued.
+    const conv = await a.next((f) => f.t === 'conv' && f.state === 'assigned');
+    expect(conv).toMatchObject({ conv: c1, agent: { id: rec.id, name: 'Q' }, site: 'demo', visitor: { id: v1.welcome.visitor } });
+    await a.next((f) => f.t === 'queue' && f.items.length === 1 && f.items[0].conv === c2);
 
-  it('with an expired token is closed with 4401', async () => {
-    const a = await t.server.createAgent({ email: 'exp@example.com', password: 'agent-password' });
-    const token = t.server.createAgentToken(a.id, 1);
-    await new Promise((r) => setTimeout(r, 1100));
-    const c = t.client();
-    await c.opened;
-    c.send({ t: 'hello', role: 'agent', token });
-    const closed = await c.closed;
-    expect(closed.code).toBe(4401);
-    expect(closed.reason).toMatch(/expired/);
-  });
-});
-
-describe('before hello', () => {
-  it('any other frame first is closed with 4401', async () => {
-    const c = t.client();
-    await c.opened;
-    c.send({ t: 'send', id: 'x', text: 'hi' });
-    expect((await c.closed).code).toBe(4401);
-  });
-
-  it('malformed JSON first is closed with 4401', async () => {
-    const c = t.client();
-    await c.opened;
-    c.send('{not json');
-    expect((await c.closed).code).toBe(4401);
-  });
-
-  it('no frame within the hello timeout is closed with 4408', async () => {
-    const c = t.client();
-    await c.opened;
-    expect((await c.closed).code).toBe(4408);
+    // A second connection of the same agent gets the queue and then its assigned conversation.
+    const again = t.client();
+    await again.hello({ role: 'agent', token: t.server.createAgentToken(rec.id, 60) });
+    expect(again.frames[1]).toMatchObject({ t: 'queue', site: 'demo', items: [{ conv: c2 }] });
+    expect(again.frames[2]).toMatchObject({ t: 'conv', conv: c1, state: 'assigned', agent: { id: rec.id }, lastSeq: 1 });
   });
 });
 
 describe('presence', () => {
   it('visitors hear when the number of online agents changes', async () => {
-    const s = await startServer();
-    try {
-      const v = await s.visitor();
-      expect(v.welcome.agentsOnline).toBe(0);
-      const a = await s.agent();
-      expect((await v.next('presence')).agentsOnline).toBe(1);
-      a.terminate();
-      expect((await v.next((f) => f.t === 'presence' && f.agentsOnline === 0)).agentsOnline).toBe(0);
-    } finally {
-      await s.stop();
-    }
+    const v = await t.visitor();
+    expect(v.welcome.agentsOnline).toBe(0);
+    const a = await t.agent();
+    expect(await v.next('presence')).toMatchObject({ t: 'presence', site: 'demo', agentsOnline: 1 });
+    a.write({ t: 'status', status: 'away' });
+    expect((await v.next('presence')).agentsOnline).toBe(0);
+    a.write({ t: 'status', status: 'online' });
+    expect((await v.next('presence')).agentsOnline).toBe(1);
+    await a.terminate();
+    expect((await v.next('presence')).agentsOnline).toBe(0);
+  });
+});
+
+describe('ping', () => {
+  it('{"t":"ping"} is answered with {"t":"pong"}', async () => {
+    const v = await t.visitor();
+    expect(await v.request({ t: 'ping' }, 'pong')).toEqual({ t: 'pong' });
+    const a = await t.agent();
+    expect(await a.request({ t: 'ping' }, 'pong')).toEqual({ t: 'pong' });
   });
 });

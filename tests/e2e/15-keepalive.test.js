@@ -16,7 +16,7 @@ it('a quiet connection is pinged, and stays open while it answers with pongs', a
   await new Promise((r) => setTimeout(r, 2500));
   expect(pings).toBeGreaterThanOrEqual(2);
   expect(v.ws.readyState).toBe(1);
-  await v.say('alive', 'still here');
+  await v.send('alive', 'still here');
 });
 
 it('a connection that sends nothing, not even pongs, is dropped after the idle timeout', async () => {

@@ -27,12 +27,12 @@ async function until(pred, ms = 3000) {
 it('emits conversation.opened/queued/assigned/closed and message events in order', async () => {
   const seen = collect(t.server, ['conversation.opened', 'conversation.queued', 'conversation.assigned', 'conversation.closed', 'message']);
   const v = await t.visitor();
-  const ack = await v.say('e1', 'event me');
+  const ack = await v.send('e1', 'event me');
   await until(() => seen.some((e) => e.type === 'message'));
   const a = await t.agent();
   await a.next((f) => f.t === 'conv' && f.state === 'assigned');
-  await a.say('e2', 'answer', ack.conv);
-  a.send({ t: 'close', conv: ack.conv });
+  await a.send('e2', 'answer', ack.conv);
+  a.write({ t: 'close', conv: ack.conv });
   await until(() => seen.some((e) => e.type === 'conversation.closed'));
 
   const types = seen.filter((e) => e.conv === ack.conv).map((e) => e.type);
