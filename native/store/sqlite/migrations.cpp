@@ -27,7 +27,7 @@ CREATE TABLE visitors (
   created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);
 CREATE TABLE conversations (
   id TEXT PRIMARY KEY, site TEXT NOT NULL, visitor_id TEXT NOT NULL, state TEXT NOT NULL,
-  agent_id TEXT NOT NULL, team TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0,
+  agent_id TEXT NOT NULL, team TEXT NOT NULL,
   created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
 CREATE INDEX conversations_by_site_state ON conversations (site, state, updated_ms);
 CREATE INDEX conversations_by_visitor ON conversations (visitor_id, state);

@@ -16,13 +16,10 @@ struct sqlite_store::writer_statements {
                           "SELECT id, conv, seq, client_id, sender_kind, sender_id, sender_name, "
                           "text, ts_ms FROM messages WHERE sender_id = ? AND client_id = ?"),
         max_seq(db, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv = ?"),
-        set_last_seq(db,
-                     "UPDATE conversations SET last_seq = ?, updated_ms = MAX(updated_ms, ?) "
-                     "WHERE id = ?"),
         upsert_conversation(
             db,
-            "INSERT INTO conversations (id, site, visitor_id, state, agent_id, team, last_seq, "
-            "created_ms, updated_ms) VALUES (?,?,?,?,?,?,0,?,?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO conversations (id, site, visitor_id, state, agent_id, team, "
+            "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
             "site = excluded.site, visitor_id = excluded.visitor_id, state = excluded.state, "
             "agent_id = excluded.agent_id, team = excluded.team, updated_ms = excluded.updated_ms"),
         upsert_visitor(db,
@@ -36,12 +33,12 @@ struct sqlite_store::writer_statements {
                          "CONFLICT (conv, reader_id) DO UPDATE SET seq = MAX(seq, excluded.seq)") {}
 
   bool ok() const {
-    return insert_message.ok() && find_by_client_id.ok() && max_seq.ok() && set_last_seq.ok() &&
+    return insert_message.ok() && find_by_client_id.ok() && max_seq.ok() &&
            upsert_conversation.ok() && upsert_visitor.ok() && upsert_read_mark.ok();
   }
 
-  stmt insert_message, find_by_client_id, max_seq, set_last_seq, upsert_conversation,
-      upsert_visitor, upsert_read_mark;
+  stmt insert_message, find_by_client_id, max_seq, upsert_conversation, upsert_visitor,
+      upsert_read_mark;
 };
 
 void sqlite_store::writer_statements_deleter::operator()(writer_statements* p) const { delete p; }
@@ -149,16 +146,6 @@ void sqlite_store::apply(std::vector<write_queue::pending>& batch) {
   for (auto& p : batch) {
     if (!ok) break;
     ok = apply_one(p, touched);
-  }
-  if (ok) {
-    // conversations.last_seq once per conversation per batch, not once per message.
-    auto& s = ws_->set_last_seq;
-    for (const auto& conv : touched) {
-      s.reset();
-      s.bind(1, static_cast<std::int64_t>(last_seq_[conv])).bind(2, std::int64_t(0)).bind(3, conv);
-      if (s.step() != SQLITE_DONE) ok = false;
-      s.reset();
-    }
   }
   batch_no_++;
   if (ok && fault_ && fault_(batch_no_)) ok = false;
