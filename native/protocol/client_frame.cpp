@@ -1,4 +1,5 @@
-// Protocol v1 client frame parsing: UTF-8 first, then JSON, then per-type field validation.
+// Protocol v1 client frame parsing: UTF-8 of the raw frame first, then JSON without exceptions,
+// then per-type field validation into a client_frame. Unknown extra fields are ignored.
 #include "protocol/client_frame.h"
 
 #include <nlohmann/json.hpp>
@@ -11,246 +12,326 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::size_t max_id = 64;
-constexpr std::size_t max_profile_field = 512;
+// The normative protocol counts ids in characters; we count code points, so any id a client
+// measured in characters (or UTF-16 units, or bytes) as at most 64 is accepted.
+constexpr std::size_t max_id_chars = 64;
+constexpr std::size_t max_token_bytes = 1024;
+constexpr std::size_t max_profile_bytes = 512;
+constexpr std::size_t max_echo_bytes = 32;  // of an unknown `t`, quoted back in the message
+constexpr std::uint64_t max_history_limit = 200;
 
 struct type_name {
-  const char* name;
+  std::string_view name;
   client_type type;
 };
 constexpr type_name types[] = {
-    {"hello", client_type::hello},       {"send", client_type::send},
-    {"history", client_type::history},   {"typing", client_type::typing},
-    {"read", client_type::read},         {"accept", client_type::accept},
+    {"send", client_type::send},         {"typing", client_type::typing},
+    {"read", client_type::read},         {"history", client_type::history},
+    {"hello", client_type::hello},       {"accept", client_type::accept},
     {"transfer", client_type::transfer}, {"close", client_type::close},
     {"handoff", client_type::handoff},   {"status", client_type::status},
     {"ping", client_type::ping},
 };
 
-/** Validation context: records the first error and names the field as "<t>.<field>". */
-struct checker {
-  const json& j;
-  const std::string& t;
-  parse_result& r;
+/** Code points in `s`, which is valid UTF-8: every byte that is not a continuation byte. */
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
 
-  bool fail(parse_error e, const std::string& field, const char* what) {
-    if (r.error == parse_error::none) {
-      r.error = e;
-      r.message = t + "." + field + " " + what;
-    }
-    return false;
-  }
-
-  /** Optional string; `required` makes absence an error. */
-  bool str(const char* field, std::string& out, bool required, std::size_t min_len,
-           std::size_t max_len) {
-    auto it = j.find(field);
-    if (it == j.end() || it->is_null()) {
-      return required ? fail(parse_error::invalid, field, "is required") : true;
-    }
-    if (!it->is_string()) return fail(parse_error::invalid, field, "must be a string");
-    const auto& s = it->get_ref<const std::string&>();
-    if (s.size() < min_len) return fail(parse_error::invalid, field, "must not be empty");
-    if (s.size() > max_len) {
-      std::string what = "must be at most " + std::to_string(max_len) + " bytes";
-      return fail(parse_error::invalid, field, what.c_str());
-    }
-    out = s;
-    return true;
-  }
-
-  bool uint(const char* field, std::uint64_t& out, bool required) {
-    auto it = j.find(field);
-    if (it == j.end() || it->is_null())
-      return required ? fail(parse_error::invalid, field, "is required") : true;
-    if (it->is_number_unsigned()) {
-      out = it->get<std::uint64_t>();
-      return true;
-    }
-    if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-      out = static_cast<std::uint64_t>(it->get<std::int64_t>());
-      return true;
-    }
-    return fail(parse_error::invalid, field, "must be a non-negative integer");
-  }
-
-  bool boolean(const char* field, bool& out) {
-    auto it = j.find(field);
-    if (it == j.end() || !it->is_boolean())
-      return fail(parse_error::invalid, field, "must be a boolean");
-    out = it->get<bool>();
-    return true;
-  }
-};
-
-/** Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence. */
-std::string truncate_utf8(const std::string& s, std::size_t max) {
+/** The longest prefix of `s` of at most `max` bytes that does not split a UTF-8 sequence. */
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
   if (s.size() <= max) return s;
   std::size_t cut = max;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) cut--;
   return s.substr(0, cut);
 }
 
-void parse_hello(checker& c, client_frame& f) {
-  if (!c.str("role", f.role, true, 1, 16)) return;
-  if (f.role != "visitor" && f.role != "agent") {
-    c.fail(parse_error::invalid, "role", "must be \"visitor\" or \"agent\"");
-    return;
-  }
-  if (f.role == "agent") {
-    c.str("token", f.token, true, 1, 1024);
-  } else {
-    if (!c.str("site", f.site, true, 1, 64)) return;
-    if (!c.str("visitorToken", f.visitor_token, false, 0, 1024)) return;
-    auto p = c.j.find("profile");
-    if (p != c.j.end() && !p->is_null()) {
-      if (!p->is_object()) {
-        c.fail(parse_error::invalid, "profile", "must be an object");
-        return;
-      }
-      auto take = [&](const char* key, std::string& out) {
-        auto it = p->find(key);
-        if (it != p->end() && it->is_string())
-          out = truncate_utf8(it->get_ref<const std::string&>(), max_profile_field);
-      };
-      take("name", f.profile.name);
-      take("email", f.profile.email);
-      take("lang", f.profile.lang);
-      take("page", f.profile.page);
-      take("referrer", f.profile.referrer);
+bool is_id(const std::string& s) { return !s.empty() && utf8_length(s) <= max_id_chars; }
+
+/**
+ * Reads the fields of one JSON object. The first failure is recorded in the result with a
+ * message naming the field by its path ("send.text", "hello.resume.conv"); null counts as
+ * absent, so clients may send explicit nulls for optional fields.
+ */
+class field_reader {
+ public:
+  field_reader(const json& obj, std::string_view path, parse_result& r)
+      : obj_(obj), path_(path), r_(r) {}
+
+  bool fail(parse_error e, std::string_view field, std::string_view what) {
+    if (r_.error == parse_error::none) {
+      r_.error = e;
+      r_.message.reserve(path_.size() + field.size() + what.size() + 2);
+      r_.message.append(path_).append(".").append(field).append(" ").append(what);
     }
+    return false;
   }
-  auto res = c.j.find("resume");
-  if (res != c.j.end() && !res->is_null()) {
-    if (!res->is_object()) {
-      c.fail(parse_error::invalid, "resume", "must be an object");
-      return;
-    }
-    resume_point rp;
-    checker inner{*res, c.t, c.r};
-    std::string tmp;
-    if (!inner.str("conv", rp.conv, true, 1, max_id)) return;
-    if (!inner.uint("after", rp.after, false)) return;
-    f.resume = rp;
+
+  /** The field, or nullptr when absent or null. */
+  const json* find(const char* key) const {
+    auto it = obj_.find(key);
+    return it == obj_.end() || it->is_null() ? nullptr : &*it;
   }
+
+  /** A string field; `*out` points into the JSON tree, valid while the reader's object is. */
+  bool string(const char* key, const std::string** out, bool required) {
+    *out = nullptr;
+    const json* v = find(key);
+    if (!v) return required ? fail(parse_error::invalid, key, "is required") : true;
+    if (!v->is_string()) return fail(parse_error::invalid, key, "must be a string");
+    *out = &v->get_ref<const std::string&>();
+    return true;
+  }
+
+  /** An identifier: a string of 1..64 characters. */
+  bool id(const char* key, std::string& out, bool required) {
+    const std::string* s;
+    if (!string(key, &s, required)) return false;
+    if (!s) return true;
+    if (!is_id(*s)) return fail(parse_error::invalid, key, "must be 1..64 characters");
+    out = *s;
+    return true;
+  }
+
+  /** An opaque token of at most 1024 bytes; an empty optional token means "none". */
+  bool token(const char* key, std::string& out, bool required) {
+    const std::string* s;
+    if (!string(key, &s, required)) return false;
+    if (!s) return true;
+    if (required && s->empty()) return fail(parse_error::invalid, key, "must not be empty");
+    if (s->size() > max_token_bytes)
+      return fail(parse_error::invalid, key, "must be at most 1024 bytes");
+    out = *s;
+    return true;
+  }
+
+  bool uint(const char* key, std::uint64_t& out, bool required) {
+    const json* v = find(key);
+    if (!v) return required ? fail(parse_error::invalid, key, "is required") : true;
+    // nlohmann stores non-negative integers as unsigned; negatives and fractions are not.
+    if (!v->is_number_unsigned())
+      return fail(parse_error::invalid, key, "must be a non-negative integer");
+    out = v->get<std::uint64_t>();
+    return true;
+  }
+
+  bool boolean(const char* key, bool& out) {
+    const json* v = find(key);
+    if (!v) return fail(parse_error::invalid, key, "is required");
+    if (!v->is_boolean()) return fail(parse_error::invalid, key, "must be a boolean");
+    out = v->get<bool>();
+    return true;
+  }
+
+  /** An object field; `*out` is nullptr when it is absent. */
+  bool object(const char* key, const json** out, bool required) {
+    *out = find(key);
+    if (!*out) return required ? fail(parse_error::invalid, key, "is required") : true;
+    if (!(*out)->is_object()) return fail(parse_error::invalid, key, "must be an object");
+    return true;
+  }
+
+  /** A reader for the object field `key` (already checked to be an object). */
+  field_reader nested(const json& obj, const char* key) {
+    nested_path_.assign(path_).append(".").append(key);
+    return field_reader(obj, nested_path_, r_);
+  }
+
+ private:
+  const json& obj_;
+  std::string_view path_;
+  parse_result& r_;
+  std::string nested_path_;  // storage for a nested reader's path (one nested reader at a time)
+};
+
+bool parse_profile(field_reader& hello, visitor_profile& p) {
+  const json* obj;
+  if (!hello.object("profile", &obj, false)) return false;
+  if (!obj) return true;
+  field_reader f = hello.nested(*obj, "profile");
+  struct {
+    const char* key;
+    std::string* out;
+  } fields[] = {{"name", &p.name},
+                {"email", &p.email},
+                {"lang", &p.lang},
+                {"page", &p.page},
+                {"referrer", &p.referrer}};
+  for (auto& field : fields) {
+    const std::string* s;
+    if (!f.string(field.key, &s, false)) return false;
+    // Profile fields are informative: cut rather than refuse a long page URL.
+    if (s) field.out->assign(utf8_prefix(*s, max_profile_bytes));
+  }
+  return true;
 }
 
-void parse_body(checker& c, client_frame& f, const parse_limits& limits) {
-  switch (f.type) {
+bool parse_resume(field_reader& hello, std::optional<resume_point>& out) {
+  const json* obj;
+  if (!hello.object("resume", &obj, false)) return false;
+  if (!obj) return true;
+  field_reader f = hello.nested(*obj, "resume");
+  resume_point rp;
+  if (!f.id("conv", rp.conv, true) || !f.uint("after", rp.after, true)) return false;
+  out = std::move(rp);
+  return true;
+}
+
+void parse_hello(field_reader& f, client_frame& c) {
+  const std::string* role;
+  if (!f.string("role", &role, true)) return;
+  if (*role == "visitor") {
+    if (!f.id("site", c.site, true)) return;
+    if (!f.token("visitorToken", c.visitor_token, false)) return;
+    if (!parse_profile(f, c.profile)) return;
+  } else if (*role == "agent") {
+    if (!f.token("token", c.token, true)) return;
+  } else {
+    f.fail(parse_error::invalid, "role", "must be \"visitor\" or \"agent\"");
+    return;
+  }
+  c.role = *role;
+  parse_resume(f, c.resume);  // agents resume their conversations too
+}
+
+void parse_send(field_reader& f, client_frame& c, const parse_limits& limits) {
+  if (!f.id("id", c.id, true) || !f.id("conv", c.conv, false)) return;
+  const std::string* text;
+  if (!f.string("text", &text, true)) return;
+  if (text->empty()) {
+    f.fail(parse_error::invalid, "text", "must not be empty");
+    return;
+  }
+  if (text->size() > limits.max_text_bytes) {
+    f.fail(parse_error::too_large, "text",
+           "is longer than " + std::to_string(limits.max_text_bytes) + " bytes");
+    return;
+  }
+  c.text = *text;
+}
+
+void parse_history(field_reader& f, client_frame& c) {
+  if (!f.id("conv", c.conv, true) || !f.uint("before", c.before, false)) return;
+  const json* limit = f.find("limit");
+  if (!limit) return;  // the default from client_frame
+  if (!limit->is_number_unsigned() || limit->get<std::uint64_t>() < 1 ||
+      limit->get<std::uint64_t>() > max_history_limit) {
+    f.fail(parse_error::invalid, "limit", "must be an integer from 1 to 200");
+    return;
+  }
+  c.limit = static_cast<std::uint32_t>(limit->get<std::uint64_t>());
+}
+
+void parse_transfer(field_reader& f, client_frame& c) {
+  if (!f.id("conv", c.conv, true)) return;
+  const json* to;
+  if (!f.object("to", &to, true)) return;
+  field_reader t = f.nested(*to, "to");
+  if (!t.id("agent", c.to_agent, false) || !t.id("team", c.to_team, false)) return;
+  if (c.to_agent.empty() == c.to_team.empty())
+    f.fail(parse_error::invalid, "to", "must name exactly one of agent or team");
+}
+
+void parse_status(field_reader& f, client_frame& c) {
+  const std::string* status;
+  if (!f.string("status", &status, true)) return;
+  if (*status != "online" && *status != "away") {
+    f.fail(parse_error::invalid, "status", "must be \"online\" or \"away\"");
+    return;
+  }
+  c.status = *status;
+}
+
+void parse_body(field_reader& f, client_frame& c, const parse_limits& limits) {
+  switch (c.type) {
     case client_type::hello:
-      parse_hello(c, f);
-      break;
-    case client_type::send: {
-      if (!c.str("id", f.id, true, 1, max_id)) return;
-      if (!c.str("conv", f.conv, false, 0, max_id)) return;
-      auto it = c.j.find("text");
-      if (it == c.j.end() || !it->is_string()) {
-        c.fail(parse_error::invalid, "text", "must be a string");
-        return;
-      }
-      const auto& text = it->get_ref<const std::string&>();
-      if (text.empty()) {
-        c.fail(parse_error::invalid, "text", "must not be empty");
-        return;
-      }
-      if (text.size() > limits.max_text_bytes) {
-        std::string what = "is longer than " + std::to_string(limits.max_text_bytes) + " bytes";
-        c.fail(parse_error::too_large, "text", what.c_str());
-        return;
-      }
-      f.text = text;
-      break;
-    }
-    case client_type::history: {
-      if (!c.str("conv", f.conv, true, 1, max_id)) return;
-      if (!c.uint("before", f.before, false)) return;
-      std::uint64_t limit = 50;
-      if (!c.uint("limit", limit, false)) return;
-      if (limit < 1 || limit > 200) {
-        c.fail(parse_error::invalid, "limit", "must be between 1 and 200");
-        return;
-      }
-      f.limit = static_cast<std::uint32_t>(limit);
-      break;
-    }
+      return parse_hello(f, c);
+    case client_type::send:
+      return parse_send(f, c, limits);
+    case client_type::history:
+      return parse_history(f, c);
     case client_type::typing:
-      if (!c.str("conv", f.conv, true, 1, max_id)) return;
-      c.boolean("on", f.on);
-      break;
+      if (f.id("conv", c.conv, true)) f.boolean("on", c.on);
+      return;
     case client_type::read:
-      if (!c.str("conv", f.conv, true, 1, max_id)) return;
-      c.uint("seq", f.seq, true);
-      break;
+      if (f.id("conv", c.conv, true)) f.uint("seq", c.seq, true);
+      return;
     case client_type::accept:
     case client_type::close:
     case client_type::handoff:
-      c.str("conv", f.conv, true, 1, max_id);
-      break;
-    case client_type::transfer: {
-      if (!c.str("conv", f.conv, true, 1, max_id)) return;
-      auto to = c.j.find("to");
-      if (to == c.j.end() || !to->is_object()) {
-        c.fail(parse_error::invalid, "to", "must be {\"agent\":id} or {\"team\":id}");
-        return;
-      }
-      checker inner{*to, c.t, c.r};
-      if (!inner.str("agent", f.to_agent, false, 1, max_id)) return;
-      if (!inner.str("team", f.to_team, false, 1, max_id)) return;
-      if (f.to_agent.empty() == f.to_team.empty())
-        c.fail(parse_error::invalid, "to", "must name exactly one of agent or team");
-      break;
-    }
+      f.id("conv", c.conv, true);
+      return;
+    case client_type::transfer:
+      return parse_transfer(f, c);
     case client_type::status:
-      if (!c.str("status", f.status, true, 1, 16)) return;
-      if (f.status != "online" && f.status != "away")
-        c.fail(parse_error::invalid, "status", "must be \"online\" or \"away\"");
-      break;
+      return parse_status(f, c);
     case client_type::ping:
-      break;
+      return;
   }
 }
 
-}  // namespace
-
-parse_result parse_client_frame(std::string_view text, const parse_limits& limits) {
+parse_result fail(parse_error e, std::string message) {
   parse_result r;
-  if (!is_valid_utf8(text)) {
-    r.error = parse_error::invalid_utf8;
-    r.message = "the frame is not valid UTF-8";
-    return r;
+  r.error = e;
+  r.message = std::move(message);
+  return r;
+}
+
+parse_result parse_json_frame(std::string_view text, const parse_limits& limits) {
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return fail(parse_error::malformed, "the frame is not valid JSON");
+  if (!j.is_object()) return fail(parse_error::malformed, "the frame is not a JSON object");
+
+  parse_result r;
+  // The ref is read before anything else can fail, so every error about a send can name it.
+  auto id = j.find("id");
+  if (id != j.end() && id->is_string()) {
+    const auto& s = id->get_ref<const std::string&>();
+    if (utf8_length(s) <= max_id_chars) r.ref = s;
   }
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    r.error = parse_error::malformed;
-    r.message = "the frame is not a JSON object";
-    return r;
-  }
-  auto tit = j.find("t");
-  if (tit == j.end() || !tit->is_string()) {
+
+  auto t = j.find("t");
+  if (t == j.end() || !t->is_string()) {
     r.error = parse_error::malformed;
     r.message = "the frame has no string field t";
     return r;
   }
-  auto idit = j.find("id");
-  if (idit != j.end() && idit->is_string() && idit->get_ref<const std::string&>().size() <= max_id)
-    r.ref = idit->get<std::string>();
-  const auto& t = tit->get_ref<const std::string&>();
-  bool known = false;
+  const auto& name = t->get_ref<const std::string&>();
+  const type_name* known = nullptr;
   for (const auto& tn : types) {
-    if (t == tn.name) {
-      r.frame.type = tn.type;
-      known = true;
+    if (tn.name == name) {
+      known = &tn;
       break;
     }
   }
   if (!known) {
     r.error = parse_error::unknown_type;
-    r.message = "unknown frame type";
+    r.message = "unknown frame type \"";
+    r.message.append(utf8_prefix(name, max_echo_bytes)).append("\"");
     return r;
   }
-  checker c{j, t, r};
-  parse_body(c, r.frame, limits);
+  // Set even when a field is invalid: the transport tells a bad hello from a non-hello.
+  r.frame.type = known->type;
+  field_reader f(j, known->name, r);
+  parse_body(f, r.frame, limits);
   return r;
+}
+
+}  // namespace
+
+parse_result parse_client_frame(std::string_view text, const parse_limits& limits) {
+  // Checked on the raw bytes, before JSON: nlohmann would only notice invalid UTF-8 inside
+  // strings, and its dump() throws on it. Nothing of the frame is trusted, not even its id.
+  if (!is_valid_utf8(text)) return fail(parse_error::invalid_utf8, "the frame is not valid UTF-8");
+  try {
+    return parse_json_frame(text, limits);
+  } catch (...) {
+    // Only std::bad_alloc can get here (the parser itself reports errors without throwing),
+    // and it must not unwind through the I/O thread.
+    return fail(parse_error::malformed, "the frame could not be parsed");
+  }
 }
 
 }  // namespace sb::protocol

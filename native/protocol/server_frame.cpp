@@ -2,101 +2,37 @@
 // (msg, ack) cost one allocation each and no intermediate JSON tree.
 #include "protocol/server_frame.h"
 
-#include <cstdio>
+#include <charconv>
+#include <cstring>
+
+#include "util/log.h"  // the JSON string escaper, shared with log lines
 
 namespace sb::protocol {
 
-void append_json_string(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // start of the current run of bytes copied as they are
-  auto flush = [&](std::size_t i) { out.append(s.data() + run, i - run); };
-  for (std::size_t i = 0; i < s.size(); i++) {
-    auto c = static_cast<unsigned char>(s[i]);
-    const char* esc = nullptr;
-    char u[7];
-    switch (c) {
-      case '"':
-        esc = "\\\"";
-        break;
-      case '\\':
-        esc = "\\\\";
-        break;
-      case '\n':
-        esc = "\\n";
-        break;
-      case '\r':
-        esc = "\\r";
-        break;
-      case '\t':
-        esc = "\\t";
-        break;
-      case '\b':
-        esc = "\\b";
-        break;
-      case '\f':
-        esc = "\\f";
-        break;
-      // Escaped so a frame stays inert even if someone pastes it into HTML or a script.
-      case '<':
-        esc = "\\u003c";
-        break;
-      case '>':
-        esc = "\\u003e";
-        break;
-      case '&':
-        esc = "\\u0026";
-        break;
-      default:
-        if (c < 0x20) {
-          u[0] = '\\';
-          u[1] = 'u';
-          u[2] = '0';
-          u[3] = '0';
-          u[4] = hex[c >> 4];
-          u[5] = hex[c & 15];
-          u[6] = 0;
-          esc = u;
-        } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                   (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                    static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-          // U+2028 / U+2029 end lines in JavaScript source.
-          flush(i);
-          out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-          i += 2;
-          run = i + 1;
-          continue;
-        }
-    }
-    if (esc) {
-      flush(i);
-      out += esc;
-      run = i + 1;
-    }
-  }
-  flush(s.size());
-  out.push_back('"');
-}
+void append_json_string(std::string& out, std::string_view s) { util::append_json_string(out, s); }
 
 namespace {
 
-void append_uint(std::string& out, std::uint64_t v) {
+template <typename Int>
+void append_number(std::string& out, Int v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(v));
-  out.append(buf, static_cast<std::size_t>(n));
+  auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  int n = std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
-  out.append(buf, static_cast<std::size_t>(n));
-}
+void append_uint(std::string& out, std::uint64_t v) { append_number(out, v); }
+void append_int(std::string& out, std::int64_t v) { append_number(out, v); }
 
-void key(std::string& out, const char* k) {
-  out.push_back(',');
-  out.push_back('"');
-  out += k;
-  out += "\":";
+/** Appends `,"k":` in one call; the length is known at compile time. */
+template <std::size_t N>
+void key(std::string& out, const char (&k)[N]) {
+  char buf[N + 4];
+  buf[0] = ',';
+  buf[1] = '"';
+  std::memcpy(buf + 2, k, N - 1);
+  buf[N + 1] = '"';
+  buf[N + 2] = ':';
+  out.append(buf, N + 3);
 }
 
 void str_or_null(std::string& out, std::string_view s) {
@@ -104,6 +40,12 @@ void str_or_null(std::string& out, std::string_view s) {
     out += "null";
   else
     append_json_string(out, s);
+}
+
+/** Room for one msg frame; an eighth more for the text's escapes, which are rare in chat. */
+std::size_t msg_size_hint(const store::message& m) {
+  return 128 + m.conv.size() + m.client_id.size() + m.sender_kind.size() + m.sender_id.size() +
+         m.sender_name.size() + m.text.size() + m.text.size() / 8;
 }
 
 void append_msg_body(std::string& out, const store::message& m, bool with_client_id) {
@@ -154,7 +96,11 @@ std::string welcome_visitor(std::string_view visitor_id, std::string_view visito
 
 std::string welcome_agent(std::string_view agent_id, std::string_view name,
                           const std::vector<std::string>& sites) {
-  std::string out = "{\"t\":\"welcome\",\"role\":\"agent\",\"agent\":";
+  std::size_t size = 64 + agent_id.size() + name.size();
+  for (const auto& s : sites) size += s.size() + 3;
+  std::string out;
+  out.reserve(size);
+  out += "{\"t\":\"welcome\",\"role\":\"agent\",\"agent\":";
   append_json_string(out, agent_id);
   key(out, "name");
   append_json_string(out, name);
@@ -185,14 +131,17 @@ std::string ack(std::string_view client_id, std::string_view conv, std::uint64_t
 
 std::string msg(const store::message& m, bool with_client_id) {
   std::string out;
-  out.reserve(128 + m.conv.size() + m.client_id.size() + m.sender_id.size() + m.sender_name.size() +
-              m.text.size() + m.text.size() / 8);
+  out.reserve(msg_size_hint(m));
   append_msg_body(out, m, with_client_id);
   return out;
 }
 
 std::string history(std::string_view conv, const std::vector<store::message>& messages, bool more) {
-  std::string out = "{\"t\":\"history\",\"conv\":";
+  std::size_t size = 64 + conv.size();
+  for (const auto& m : messages) size += msg_size_hint(m);
+  std::string out;
+  out.reserve(size);
+  out += "{\"t\":\"history\",\"conv\":";
   append_json_string(out, conv);
   out += ",\"messages\":[";
   for (std::size_t i = 0; i < messages.size(); i++) {
@@ -207,7 +156,9 @@ std::string history(std::string_view conv, const std::vector<store::message>& me
 
 std::string error(std::string_view ref, std::string_view code, std::string_view message,
                   std::optional<std::int64_t> retry_after_ms) {
-  std::string out = "{\"t\":\"error\",\"ref\":";
+  std::string out;
+  out.reserve(96 + ref.size() + code.size() + message.size());
+  out += "{\"t\":\"error\",\"ref\":";
   str_or_null(out, ref);
   key(out, "code");
   append_json_string(out, code);
@@ -222,7 +173,10 @@ std::string error(std::string_view ref, std::string_view code, std::string_view 
 }
 
 std::string conv_state(const store::conversation& c, const std::optional<agent_ref>& agent) {
-  std::string out = "{\"t\":\"conv\",\"conv\":";
+  std::string out;
+  out.reserve(128 + c.id.size() + c.state.size() + c.site.size() + c.visitor_id.size() +
+              c.team.size() + (agent ? agent->id.size() + agent->name.size() : 0));
+  out += "{\"t\":\"conv\",\"conv\":";
   append_json_string(out, c.id);
   key(out, "state");
   append_json_string(out, c.state);
@@ -253,7 +207,9 @@ std::string conv_state(const store::conversation& c, const std::optional<agent_r
 
 std::string typing(std::string_view conv, std::string_view from_kind, std::string_view from_id,
                    bool on) {
-  std::string out = "{\"t\":\"typing\",\"conv\":";
+  std::string out;
+  out.reserve(64 + conv.size() + from_kind.size() + from_id.size());
+  out += "{\"t\":\"typing\",\"conv\":";
   append_json_string(out, conv);
   out += ",\"from\":{\"kind\":";
   append_json_string(out, from_kind);
@@ -267,7 +223,9 @@ std::string typing(std::string_view conv, std::string_view from_kind, std::strin
 
 std::string read(std::string_view conv, std::string_view from_kind, std::string_view from_id,
                  std::uint64_t seq) {
-  std::string out = "{\"t\":\"read\",\"conv\":";
+  std::string out;
+  out.reserve(80 + conv.size() + from_kind.size() + from_id.size());
+  out += "{\"t\":\"read\",\"conv\":";
   append_json_string(out, conv);
   out += ",\"from\":{\"kind\":";
   append_json_string(out, from_kind);
@@ -280,7 +238,13 @@ std::string read(std::string_view conv, std::string_view from_kind, std::string_
 }
 
 std::string queue(std::string_view site, const std::vector<queue_entry>& items) {
-  std::string out = "{\"t\":\"queue\",\"site\":";
+  std::size_t size = 64 + site.size();
+  for (const auto& q : items)
+    size += 128 + q.conv.size() + q.site.size() + q.visitor_id.size() + q.visitor_name.size() +
+            q.preview.size();
+  std::string out;
+  out.reserve(size);
+  out += "{\"t\":\"queue\",\"site\":";
   append_json_string(out, site);
   out += ",\"items\":[";
   for (std::size_t i = 0; i < items.size(); i++) {
@@ -308,7 +272,9 @@ std::string queue(std::string_view site, const std::vector<queue_entry>& items) 
 }
 
 std::string presence(std::string_view site, int agents_online) {
-  std::string out = "{\"t\":\"presence\",\"site\":";
+  std::string out;
+  out.reserve(64 + site.size());
+  out += "{\"t\":\"presence\",\"site\":";
   append_json_string(out, site);
   key(out, "agentsOnline");
   append_int(out, agents_online);

@@ -21,4 +21,12 @@ void set_log_level(log_level min);
 bool log_enabled(log_level level);
 void log(log_level level, std::string_view msg, std::initializer_list<log_field> fields = {});
 
+/**
+ * Appends `s` as a JSON string literal, quotes included (RFC 8259), also escaping U+2028,
+ * U+2029, `<`, `>` and `&` so the text stays inert inside HTML or a script. `s` should be valid
+ * UTF-8; other bytes are copied as they are. Lives here because util may not include
+ * protocol; protocol::append_json_string (the frames' escaper) calls it.
+ */
+void append_json_string(std::string& out, std::string_view s);
+
 }  // namespace sb::util

@@ -1,6 +1,7 @@
 // SHA-256 (FIPS 180-4), HMAC (RFC 2104), hex and base64url helpers.
 #include "util/sha256.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sb::util {
