@@ -169,6 +169,10 @@ void net_loop::watch_stdin() {
   e.events = EPOLLIN;
   e.data.u32 = stdin_tag;
   stdin_watched_ = epoll_ctl(epfd_, EPOLL_CTL_ADD, 0, &e) == 0;
+  if (!stdin_watched_) {  // a file or /dev/null: nothing to wait for if it is already at EOF
+    char b;
+    stdin_closed_ = ::read(0, &b, 1) == 0;
+  }
 }
 
 void net_loop::close_all() {
