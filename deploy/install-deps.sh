@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3                            # embedded store
   libgtest-dev                                      # native unit tests
   chromium                                          # browser tests (playwright-core drives it)
+  strace linux-perf                                 # npm run bench: syscall counts
 )
 
 missing=()
