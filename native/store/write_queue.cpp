@@ -8,6 +8,7 @@ namespace sb::store {
 write_queue::write_queue(std::size_t max_batch, apply_fn apply)
     : max_batch_(std::max<std::size_t>(1, max_batch)), apply_(std::move(apply)) {
   thread_ = std::thread([this] { run(); });
+  thread_id_ = thread_.get_id();
 }
 
 write_queue::~write_queue() { close(); }
@@ -19,6 +20,7 @@ void write_queue::submit(write_op op, write_callback cb) {
       bool was_empty = queue_.empty();
       queue_.push_back(pending{std::move(op), std::move(cb), {}});
       queued_++;
+      // The writer only sleeps on an empty queue, so only the first submission must wake it.
       if (was_empty) cv_.notify_one();
       return;
     }
@@ -33,11 +35,12 @@ void write_queue::submit(write_op op, write_callback cb) {
 void write_queue::close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return;
     closing_ = true;
-    closed_ = true;
     cv_.notify_one();
   }
+  // A thread cannot join itself; the writer drains and exits once the callback returns.
+  if (on_writer_thread()) return;
+  std::lock_guard<std::mutex> lock(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 
@@ -55,10 +58,10 @@ void write_queue::run() {
       std::size_t end = std::min(taken.size(), start + max_batch_);
       batch.assign(std::make_move_iterator(taken.begin() + start),
                    std::make_move_iterator(taken.begin() + end));
-      apply_(batch);
+      bool committed = apply_(batch);
       queued_ -= batch.size();
       total_ += batch.size();
-      batches_++;
+      if (committed) batches_++;
       last_batch_ = batch.size();
       if (batch.size() > max_batch_seen_) max_batch_seen_ = batch.size();
       for (auto& p : batch)
@@ -75,7 +78,7 @@ void write_queue::fill(store_stats& s) const {
   s.batches_total = batches_;
   s.last_batch_size = last_batch_;
   s.max_batch_size = max_batch_seen_;
-  s.last_commit_ms = last_commit_us_ / 1000.0;
+  s.last_commit_ms = static_cast<double>(last_commit_us_) / 1000.0;
 }
 
 }  // namespace sb::store

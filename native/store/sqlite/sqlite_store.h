@@ -2,6 +2,7 @@
 // pool of read connections for any thread, one connection for rare synchronous admin writes.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,18 +41,29 @@ class sqlite_store final : public store {
   store_stats stats() const override;
   void close() override;
 
-  /** Test hook: called before each commit with the batch number; true makes it fail. */
+  /** Test hook, set before the first submit: called before each commit with the batch number
+   *  (from 1); returning true makes that batch fail as a disk error would. */
   void set_fault(std::function<bool(std::uint64_t)> f) { fault_ = std::move(f); }
 
  private:
-  class reader;  // a borrowed read connection
-  sqlite3* borrow();
-  void give_back(sqlite3* db);
+  struct read_conn;
+  class reader;  // a read connection borrowed from the pool for one call
+  std::unique_ptr<read_conn> borrow();
+  void give_back(std::unique_ptr<read_conn> c);
+  status admin_write(const char* sql, const std::function<void(stmt&)>& bind);
 
   // Writer thread only.
-  void apply(std::vector<write_queue::pending>& batch);
-  bool apply_one(write_queue::pending& p, std::vector<std::string>& touched);
-  std::uint64_t last_seq_of(const std::string& conv);
+  struct seq_slot {
+    std::uint64_t last = 0;  // last seq assigned, committed or in the open transaction
+    bool touched = false;    // assigned a seq in the open transaction
+  };
+  using seq_map = std::unordered_map<std::string, seq_slot>;
+  bool apply(std::vector<write_queue::pending>& batch);
+  bool apply_one(write_queue::pending& p);
+  bool append(append_message& a, write_result& result);
+  seq_map::value_type* seq_entry(const std::string& conv);
+  bool flush_last_seqs();
+  void fail_batch(std::vector<write_queue::pending>& batch);
 
   sqlite_options opts_;
   sqlite3* writer_db_;
@@ -62,16 +74,18 @@ class sqlite_store final : public store {
   static std::unique_ptr<writer_statements, writer_statements_deleter> make_writer_statements(
       sqlite3* db);
   std::unique_ptr<writer_statements, writer_statements_deleter> ws_;
-  std::unordered_map<std::string, std::uint64_t> last_seq_;  // writer thread only
-  std::uint64_t batch_no_ = 0;                               // writer thread only
+  seq_map seqs_;                               // writer thread only
+  std::vector<seq_map::value_type*> touched_;  // writer thread only; nodes of seqs_
+  std::uint64_t batch_no_ = 0;                 // writer thread only
+  std::uint64_t failed_batches_ = 0;           // writer thread only: failures in a row
   std::function<bool(std::uint64_t)> fault_;
 
   std::mutex admin_mu_;
-  sqlite3* admin_db_;  // guarded by admin_mu_
+  sqlite3* admin_db_;  // guarded by admin_mu_; null once closed
 
   std::mutex pool_mu_;
-  std::vector<sqlite3*> pool_;  // idle read connections; guarded by pool_mu_
-  bool closed_ = false;
+  std::vector<std::unique_ptr<read_conn>> pool_;  // idle read connections; guarded by pool_mu_
+  bool closed_ = false;                           // guarded by pool_mu_
 
   std::unique_ptr<write_queue> queue_;  // last: its thread stops before the rest goes
 };
