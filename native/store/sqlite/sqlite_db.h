@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/records.h"
+
 namespace sb::store::sqlite {
 
 class stmt {
@@ -38,6 +40,10 @@ sqlite3* open_connection(const std::string& path, int busy_timeout_ms, bool sync
                          std::string& error);
 /** Runs SQL without results; returns false and sets `error` on failure. */
 bool exec(sqlite3* db, const char* sql, std::string* error = nullptr);
+
+/** A message row selected as: id, conv, seq, client_id, sender_kind, sender_id, sender_name,
+ *  text, ts_ms (the order of every message query). */
+message read_message(const stmt& s);
 
 /** Applies every migration newer than the database's version, each in a transaction. */
 bool migrate(sqlite3* db, std::string& error);

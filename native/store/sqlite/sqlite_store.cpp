@@ -66,6 +66,8 @@ constexpr const char* query_sql[q_count] = {
     "SELECT value FROM meta WHERE key = ?",
 };
 
+}  // namespace
+
 message read_message(const stmt& s) {
   message m;
   m.id = s.integer(0);
@@ -79,6 +81,8 @@ message read_message(const stmt& s) {
   m.ts_ms = s.integer(8);
   return m;
 }
+
+namespace {
 
 conversation read_conversation(const stmt& s) {
   conversation c;

@@ -106,16 +106,7 @@ bool sqlite_store::append(append_message& a, write_result& result) {
     f.bind(1, m.sender_id).bind(2, m.client_id);
     bool found = f.step() == SQLITE_ROW;
     if (found) {
-      message& out = result.msg;
-      out.id = f.integer(0);
-      out.conv = f.text(1);
-      out.seq = static_cast<std::uint64_t>(f.integer(2));
-      out.client_id = f.text(3);
-      out.sender_kind = f.text(4);
-      out.sender_id = f.text(5);
-      out.sender_name = f.text(6);
-      out.text = f.text(7);
-      out.ts_ms = f.integer(8);
+      result.msg = read_message(f);
       result.duplicate = true;
     }
     f.reset();
