@@ -64,7 +64,22 @@ struct site {
   bool enabled = true;
   std::vector<std::string> allowed_origins;  // "*" accepts any Origin
   std::string settings_json = "{}";          // widget settings, opaque to the core
+  std::string ai_json = "{}";  // the assistant's settings for this site (ai/settings.h)
   std::int64_t created_ms = 0;
+};
+
+/** Tokens one AI call used (a bot reply or an agent-assist request). */
+struct ai_usage_record {
+  std::string conv, site;
+  std::string kind;  // "bot" | "assist"
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+  bool estimated = false;  // the upstream reported none; counted from the text
+  std::int64_t ts_ms = 0;
+};
+
+/** Sums of ai_usage_record rows. */
+struct ai_usage_totals {
+  std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0;
 };
 
 struct read_mark {

@@ -50,7 +50,13 @@ struct put_read_mark {
   read_mark mark;
 };
 
-using write_op = std::variant<append_message, put_conversation, put_visitor, put_read_mark>;
+/** Record the tokens of one AI call. */
+struct record_ai_usage {
+  ai_usage_record usage;
+};
+
+using write_op =
+    std::variant<append_message, put_conversation, put_visitor, put_read_mark, record_ai_usage>;
 
 struct write_result {
   status st = status::ok;
@@ -95,6 +101,10 @@ class store {
   virtual status open_conversation_of(const std::string& visitor_id, conversation& out) = 0;
   virtual status get_visitor(const std::string& id, visitor& out) = 0;
   virtual status read_marks(const std::string& conv, std::vector<read_mark>& out) = 0;
+  /** AI token totals of one site, or of one conversation when `conv` is given, or of everything
+   *  when both are empty. */
+  virtual status ai_usage(const std::string& site, const std::string& conv,
+                          ai_usage_totals& out) = 0;
 
   // Sites and agents change rarely (admin actions): written synchronously, durable on return.
   virtual status list_sites(std::vector<site>& out) = 0;

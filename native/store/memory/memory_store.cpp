@@ -89,6 +89,18 @@ class memory_store final : public store {
     return find(visitors_, id, out);
   }
 
+  status ai_usage(const std::string& site, const std::string& conv, ai_usage_totals& out) override {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    out = {};
+    for (const auto& u : usage_) {
+      if ((!site.empty() && u.site != site) || (!conv.empty() && u.conv != conv)) continue;
+      out.requests++;
+      out.prompt_tokens += u.prompt_tokens;
+      out.completion_tokens += u.completion_tokens;
+    }
+    return status::ok;
+  }
+
   status read_marks(const std::string& conv, std::vector<read_mark>& out) override {
     std::shared_lock<std::shared_mutex> lock(mu_);
     if (closed_) return status::unavailable;
@@ -241,6 +253,8 @@ class memory_store final : public store {
         slot.conv = r->mark.conv;
         slot.reader_id = r->mark.reader_id;
         slot.seq = std::max(slot.seq, r->mark.seq);
+      } else if (auto* u = std::get_if<record_ai_usage>(&p.op)) {
+        usage_.push_back(u->usage);
       }
     }
     return true;  // nothing here can fail
@@ -252,6 +266,7 @@ class memory_store final : public store {
   std::unordered_map<std::string, conversation> convs_;
   std::unordered_map<std::string, visitor> visitors_;
   std::unordered_map<std::string, read_mark> marks_;
+  std::vector<ai_usage_record> usage_;
   std::map<std::string, site> sites_;
   std::map<std::string, agent> agents_;
   std::unordered_map<std::string, std::string> meta_;

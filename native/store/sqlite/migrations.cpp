@@ -68,6 +68,16 @@ CREATE TABLE read_marks (
 UPDATE conversations SET last_seq = (
   SELECT COALESCE(MAX(seq), 0) FROM messages m WHERE m.conv = conversations.id);
 )sql"},
+    // The assistant: per-site settings and the tokens each AI call used.
+    {3, nullptr, R"sql(
+ALTER TABLE sites ADD COLUMN ai TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE ai_usage (
+  id INTEGER PRIMARY KEY, conv TEXT NOT NULL, site TEXT NOT NULL, kind TEXT NOT NULL,
+  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+  estimated INTEGER NOT NULL, ts_ms INTEGER NOT NULL);
+CREATE INDEX ai_usage_by_site ON ai_usage (site, ts_ms);
+CREATE INDEX ai_usage_by_conv ON ai_usage (conv);
+)sql"},
 };
 
 std::int64_t current_version(sqlite3* db) {

@@ -37,6 +37,7 @@ enum query : int {
   q_get_agent,
   q_find_agent_by_email,
   q_get_meta,
+  q_ai_usage,
   q_count
 };
 
@@ -59,11 +60,13 @@ constexpr const char* query_sql[q_count] = {
     "SELECT id, site, name, email, lang, page, referrer, created_ms, last_seen_ms FROM visitors "
     "WHERE id = ?",
     "SELECT conv, reader_id, seq FROM read_marks WHERE conv = ? ORDER BY reader_id",
-    "SELECT key, name, enabled, allowed_origins, settings, created_ms FROM sites ORDER BY key",
+    "SELECT key, name, enabled, allowed_origins, settings, created_ms, ai FROM sites ORDER BY key",
     "SELECT " SB_AGENT_COLUMNS " FROM agents ORDER BY created_ms, id",
     "SELECT " SB_AGENT_COLUMNS " FROM agents WHERE id = ?",
     "SELECT " SB_AGENT_COLUMNS " FROM agents WHERE email = ?",
     "SELECT value FROM meta WHERE key = ?",
+    "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0) "
+    "FROM ai_usage WHERE (?1 = '' OR site = ?1) AND (?2 = '' OR conv = ?2)",
 };
 
 }  // namespace
@@ -314,7 +317,21 @@ status sqlite_store::list_sites(std::vector<site>& out) {
         x.allowed_origins = from_json(s.text(3));
         x.settings_json = s.text(4);
         x.created_ms = s.integer(5);
+        x.ai_json = s.text(6);
         out.push_back(std::move(x));
+      },
+      false);
+}
+
+status sqlite_store::ai_usage(const std::string& site, const std::string& conv,
+                              ai_usage_totals& out) {
+  out = {};
+  return reader(*this).run(
+      q_ai_usage, [&](stmt& s) { s.bind(1, site).bind(2, conv); },
+      [&](stmt& s) {
+        out.requests = static_cast<std::uint64_t>(s.integer(0));
+        out.prompt_tokens = static_cast<std::uint64_t>(s.integer(1));
+        out.completion_tokens = static_cast<std::uint64_t>(s.integer(2));
       },
       false);
 }
@@ -357,13 +374,14 @@ status sqlite_store::admin_write(const char* sql, const std::function<void(stmt&
 
 status sqlite_store::put_site(const site& x) {
   return admin_write(
-      "INSERT INTO sites (key, name, enabled, allowed_origins, settings, created_ms) VALUES "
-      "(?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET name = excluded.name, enabled = "
+      "INSERT INTO sites (key, name, enabled, allowed_origins, settings, created_ms, ai) VALUES "
+      "(?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET name = excluded.name, enabled = "
       "excluded.enabled, allowed_origins = excluded.allowed_origins, settings = "
-      "excluded.settings",
+      "excluded.settings, ai = excluded.ai",
       [&](stmt& s) {
         s.bind(1, x.key).bind(2, x.name).bind(3, std::int64_t(x.enabled ? 1 : 0));
         s.bind(4, to_json(x.allowed_origins)).bind(5, x.settings_json).bind(6, x.created_ms);
+        s.bind(7, x.ai_json);
       });
 }
 

@@ -30,6 +30,7 @@ class sqlite_store final : public store {
   status open_conversation_of(const std::string& visitor_id, conversation& out) override;
   status get_visitor(const std::string& id, visitor& out) override;
   status read_marks(const std::string& conv, std::vector<read_mark>& out) override;
+  status ai_usage(const std::string& site, const std::string& conv, ai_usage_totals& out) override;
   status list_sites(std::vector<site>& out) override;
   status put_site(const site& s) override;
   status list_agents(std::vector<agent>& out) override;

@@ -40,16 +40,19 @@ struct sqlite_store::writer_statements {
                        "last_seen_ms = excluded.last_seen_ms"),
         upsert_read_mark(db,
                          "INSERT INTO read_marks (conv, reader_id, seq) VALUES (?,?,?) ON "
-                         "CONFLICT (conv, reader_id) DO UPDATE SET seq = MAX(seq, excluded.seq)") {}
+                         "CONFLICT (conv, reader_id) DO UPDATE SET seq = MAX(seq, excluded.seq)"),
+        insert_ai_usage(db,
+                        "INSERT INTO ai_usage (conv, site, kind, prompt_tokens, completion_tokens, "
+                        "estimated, ts_ms) VALUES (?,?,?,?,?,?,?)") {}
 
   bool ok() const {
     return insert_message.ok() && find_by_client_id.ok() && load_last_seq.ok() &&
            set_last_seq.ok() && upsert_conversation.ok() && upsert_visitor.ok() &&
-           upsert_read_mark.ok();
+           upsert_read_mark.ok() && insert_ai_usage.ok();
   }
 
   stmt insert_message, find_by_client_id, load_last_seq, set_last_seq, upsert_conversation,
-      upsert_visitor, upsert_read_mark;
+      upsert_visitor, upsert_read_mark, insert_ai_usage;
 };
 
 void sqlite_store::writer_statements_deleter::operator()(writer_statements* p) const { delete p; }
@@ -150,6 +153,15 @@ bool sqlite_store::apply_one(write_queue::pending& p) {
     auto& s = ws_->upsert_read_mark;
     s.bind(1, m->mark.conv).bind(2, m->mark.reader_id);
     s.bind(3, static_cast<std::int64_t>(m->mark.seq));
+    return run_once(s);
+  }
+  if (auto* u = std::get_if<record_ai_usage>(&p.op)) {
+    const ai_usage_record& r = u->usage;
+    auto& s = ws_->insert_ai_usage;
+    s.bind(1, r.conv).bind(2, r.site).bind(3, r.kind);
+    s.bind(4, static_cast<std::int64_t>(r.prompt_tokens));
+    s.bind(5, static_cast<std::int64_t>(r.completion_tokens));
+    s.bind(6, std::int64_t(r.estimated ? 1 : 0)).bind(7, r.ts_ms);
     return run_once(s);
   }
   return false;
