@@ -30,7 +30,7 @@ constexpr type_name types[] = {
     {"hello", client_type::hello},       {"accept", client_type::accept},
     {"transfer", client_type::transfer}, {"close", client_type::close},
     {"handoff", client_type::handoff},   {"status", client_type::status},
-    {"ping", client_type::ping},
+    {"ping", client_type::ping},         {"assist", client_type::assist},
 };
 
 /** Code points in `s`, which is valid UTF-8: every byte that is not a continuation byte. */
@@ -244,6 +244,15 @@ void parse_status(field_reader& f, client_frame& c) {
   c.status = *status;
 }
 
+void parse_assist(field_reader& f, client_frame& c) {
+  if (!f.id("conv", c.conv, true) || !f.id("id", c.id, false)) return;
+  const std::string* kind = nullptr;
+  if (f.find("kind") && !f.string("kind", &kind, true)) return;
+  c.kind = kind ? *kind : "reply";
+  if (c.kind != "reply" && c.kind != "summary")
+    f.fail(parse_error::invalid, "kind", "must be \"reply\" or \"summary\"");
+}
+
 void parse_body(field_reader& f, client_frame& c, const parse_limits& limits) {
   switch (c.type) {
     case client_type::hello:
@@ -267,6 +276,8 @@ void parse_body(field_reader& f, client_frame& c, const parse_limits& limits) {
       return parse_transfer(f, c);
     case client_type::status:
       return parse_status(f, c);
+    case client_type::assist:
+      return parse_assist(f, c);
     case client_type::ping:
       return;
   }

@@ -21,6 +21,7 @@ enum class client_type {
   handoff,
   status,  // extension: agent sets {"t":"status","status":"online"|"away"}
   ping,    // extension: application-level ping {"t":"ping"} answered by {"t":"pong"}
+  assist,  // extension: an agent asks the assistant {"t":"assist","conv","kind":"reply"|"summary"}
 };
 
 struct resume_point {
@@ -55,6 +56,7 @@ struct client_frame {
   std::string to_agent;      // transfer
   std::string to_team;       // transfer
   std::string status;        // status: "online" | "away"
+  std::string kind;          // assist: "reply" | "summary"
 };
 
 enum class parse_error {

@@ -48,7 +48,8 @@ std::size_t msg_size_hint(const store::message& m) {
          m.sender_name.size() + m.text.size() + m.text.size() / 8;
 }
 
-void append_msg_body(std::string& out, const store::message& m, bool with_client_id) {
+void append_msg_body(std::string& out, const store::message& m, bool with_client_id,
+                     std::string_view stream = {}) {
   out += "{\"t\":\"msg\",\"conv\":";
   append_json_string(out, m.conv);
   key(out, "seq");
@@ -60,6 +61,10 @@ void append_msg_body(std::string& out, const store::message& m, bool with_client
   if (with_client_id && !m.client_id.empty()) {
     key(out, "clientId");
     append_json_string(out, m.client_id);
+  }
+  if (!stream.empty()) {
+    key(out, "stream");
+    append_json_string(out, stream);
   }
   out += ",\"from\":{\"kind\":";
   append_json_string(out, m.sender_kind);
@@ -129,10 +134,78 @@ std::string ack(std::string_view client_id, std::string_view conv, std::uint64_t
   return out;
 }
 
-std::string msg(const store::message& m, bool with_client_id) {
+std::string msg(const store::message& m, bool with_client_id, std::string_view stream) {
   std::string out;
-  out.reserve(msg_size_hint(m));
-  append_msg_body(out, m, with_client_id);
+  out.reserve(msg_size_hint(m) + stream.size() + 12);
+  append_msg_body(out, m, with_client_id, stream);
+  return out;
+}
+
+std::string delta(std::string_view conv, std::string_view stream, std::string_view text) {
+  std::string out;
+  out.reserve(48 + conv.size() + stream.size() + text.size() + text.size() / 8);
+  out += "{\"t\":\"delta\",\"conv\":";
+  append_json_string(out, conv);
+  key(out, "stream");
+  append_json_string(out, stream);
+  key(out, "text");
+  append_json_string(out, text);
+  out.push_back('}');
+  return out;
+}
+
+std::string delta_end(std::string_view conv, std::string_view stream, std::string_view reason) {
+  std::string out = "{\"t\":\"delta-end\",\"conv\":";
+  append_json_string(out, conv);
+  key(out, "stream");
+  append_json_string(out, stream);
+  key(out, "reason");
+  append_json_string(out, reason);
+  out.push_back('}');
+  return out;
+}
+
+namespace {
+void append_assist_head(std::string& out, const char* type, std::string_view conv,
+                        std::string_view ref, std::string_view stream, std::string_view kind) {
+  out += "{\"t\":\"";
+  out += type;
+  out += "\",\"conv\":";
+  append_json_string(out, conv);
+  key(out, "ref");
+  if (ref.empty())
+    out += "null";
+  else
+    append_json_string(out, ref);
+  key(out, "stream");
+  append_json_string(out, stream);
+  key(out, "kind");
+  append_json_string(out, kind);
+}
+}  // namespace
+
+std::string assist_delta(std::string_view conv, std::string_view ref, std::string_view stream,
+                         std::string_view kind, std::string_view text) {
+  std::string out;
+  append_assist_head(out, "assist", conv, ref, stream, kind);
+  key(out, "delta");
+  append_json_string(out, text);
+  out.push_back('}');
+  return out;
+}
+
+std::string assist_end(std::string_view conv, std::string_view ref, std::string_view stream,
+                       std::string_view kind, std::string_view text, std::string_view error) {
+  std::string out;
+  append_assist_head(out, "assist-end", conv, ref, stream, kind);
+  key(out, "text");
+  append_json_string(out, text);
+  key(out, "error");
+  if (error.empty())
+    out += "null";
+  else
+    append_json_string(out, error);
+  out.push_back('}');
   return out;
 }
 

@@ -23,8 +23,19 @@ std::string welcome_agent(std::string_view agent_id, std::string_view name,
                           const std::vector<std::string>& sites);
 std::string ack(std::string_view client_id, std::string_view conv, std::uint64_t seq,
                 std::int64_t ts_ms);
-/** {"t":"msg",...}; `client_id` is included only when `with_client_id` (the sender's copy). */
-std::string msg(const store::message& m, bool with_client_id);
+/** {"t":"msg",...}; `client_id` is included only when `with_client_id` (the sender's copy);
+ *  `stream` (a bot reply's stream id) only when not empty. */
+std::string msg(const store::message& m, bool with_client_id, std::string_view stream = {});
+/** {"t":"delta","conv":..,"stream":..,"text":..}: a piece of a reply being generated. */
+std::string delta(std::string_view conv, std::string_view stream, std::string_view text);
+/** {"t":"delta-end","conv":..,"stream":..,"reason":..}: a stream that will not finish. */
+std::string delta_end(std::string_view conv, std::string_view stream, std::string_view reason);
+/** {"t":"assist","conv":..,"ref":..|null,"stream":..,"kind":..,"delta":..}: agent assist. */
+std::string assist_delta(std::string_view conv, std::string_view ref, std::string_view stream,
+                         std::string_view kind, std::string_view text);
+/** {"t":"assist-end","conv":..,"ref":..,"stream":..,"kind":..,"text":..,"error":..|null} */
+std::string assist_end(std::string_view conv, std::string_view ref, std::string_view stream,
+                       std::string_view kind, std::string_view text, std::string_view error);
 /** {"t":"history","conv":..,"messages":[msg...],"more":..}; messages carry no clientId. */
 std::string history(std::string_view conv, const std::vector<store::message>& messages, bool more);
 /** {"t":"error","ref":..|null,"code":..,"message":..[,"retryAfterMs":..]} */
