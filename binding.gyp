@@ -15,7 +15,7 @@
       'cflags!': ['-fno-exceptions', '-fno-rtti'],
       'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-std=gnu++17'],
       'cflags_cc': ['-std=c++17', '-fexceptions', '-O2', '-fvisibility=hidden', '-Wall', '-Wno-unused-parameter'],
-      'libraries': ['-lsqlite3', '-lpthread'],
+      'libraries': ['-lsqlite3', '-lcurl', '-lpthread'],
     },
   ],
 }

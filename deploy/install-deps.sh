@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential python3 cmake ccache pkg-config   # toolchain (node-gyp needs python3 + make)
   libboost-dev nlohmann-json3-dev                   # Beast/Asio, JSON (header-only)
-  libsqlite3-dev sqlite3                            # embedded store
+  libsqlite3-dev libcurl4-openssl-dev sqlite3                            # embedded store
   libgtest-dev                                      # native unit tests
   chromium                                          # browser tests (playwright-core drives it)
   strace linux-perf                                 # npm run bench: syscall counts

@@ -1,0 +1,325 @@
+// The client's thread: a curl multi loop that takes new and cancelled streams from an inbox,
+// enforces the timeouts curl does not know (first token, idle, total) and schedules retries
+// with exponential backoff and jitter, honouring Retry-After.
+#include "ai/client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include <curl/curl.h>
+
+#include "ai/prompt.h"
+#include "ai/transfer.h"
+#include "util/log.h"
+
+namespace sb::ai {
+
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/** Errors that mean the request never reached a server that answered: safe to retry. */
+bool is_connect_error(CURLcode c) {
+  switch (c) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr std::int64_t max_poll_ms = 50;  // the loop checks timers at least this often
+constexpr std::size_t max_spare_handles = 64;
+
+}  // namespace
+
+struct client::impl {
+  explicit impl(client_options o) : opts(o), rng(std::random_device{}()) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    multi = curl_multi_init();
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, opts.max_cached_connections);
+    thread = std::thread([this] { run(); });
+  }
+
+  ~impl() {
+    shutdown();
+    for (CURL* e : spare) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi);
+  }
+
+  void shutdown() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    curl_multi_wakeup(multi);
+    std::lock_guard<std::mutex> lock(join_mu);
+    if (thread.joinable()) thread.join();
+  }
+  void run();
+  void launch(transfer& t, std::int64_t now);
+  void on_done(transfer& t, CURLcode code, std::int64_t now);
+  void retry_or_fail(transfer& t, const char* kind, std::string detail, std::int64_t now);
+  void finish(transfer& t, stream_end end, const char* kind = "", std::string detail = {});
+  /** Fires due retries and timeouts; returns how long the loop may sleep. */
+  std::int64_t check_timers(std::int64_t now);
+
+  client_options opts;
+  CURLM* multi = nullptr;
+  std::thread thread;
+  std::mutex join_mu;  // shutdown() may race with the destructor's
+  std::mt19937 rng;
+
+  mutable std::mutex mu;  // guards the inbox and st
+  std::vector<std::unique_ptr<transfer>> starts;
+  std::vector<std::uint64_t> cancels;
+  bool stopping = false;
+  client_stats st;
+  std::uint64_t next_id = 1;
+
+  // The client's thread only.
+  std::unordered_map<std::uint64_t, std::unique_ptr<transfer>> live;
+  std::vector<CURL*> spare;
+};
+
+void client::impl::run() {
+  std::int64_t sleep_ms = max_poll_ms;
+  for (;;) {
+    std::vector<std::unique_ptr<transfer>> new_streams;
+    std::vector<std::uint64_t> cancelled;
+    bool stop;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      new_streams.swap(starts);
+      cancelled.swap(cancels);
+      stop = stopping;
+    }
+    std::int64_t now = steady_ms();
+    for (auto& t : new_streams) {
+      transfer& ref = *t;
+      live.emplace(t->id, std::move(t));
+      launch(ref, now);
+    }
+    for (auto id : cancelled) {
+      auto it = live.find(id);
+      if (it != live.end()) finish(*it->second, stream_end::cancelled);
+    }
+    if (stop) {
+      std::vector<std::uint64_t> ids;
+      for (auto& kv : live) ids.push_back(kv.first);
+      for (auto id : ids) finish(*live.at(id), stream_end::cancelled);
+      return;
+    }
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int left = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+      if (m->msg != CURLMSG_DONE) continue;
+      transfer* t = nullptr;
+      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+      if (t) on_done(*t, m->data.result, steady_ms());
+    }
+    sleep_ms = check_timers(steady_ms());
+    curl_multi_poll(multi, nullptr, 0, static_cast<int>(sleep_ms), nullptr);
+  }
+}
+
+void client::impl::launch(transfer& t, std::int64_t now) {
+  CURL* e;
+  if (spare.empty()) {
+    e = curl_easy_init();
+  } else {
+    e = spare.back();
+    spare.pop_back();
+    curl_easy_reset(e);
+  }
+  t.waiting = false;
+  t.prepare(e, now);
+  curl_multi_add_handle(multi, e);
+}
+
+void client::impl::on_done(transfer& t, CURLcode code, std::int64_t now) {
+  if (code == CURLE_OK) t.on_body_end();
+  if (!t.fail_kind.empty())
+    return finish(t, stream_end::failed, t.fail_kind.c_str(), t.fail_detail);
+  if (code != CURLE_OK) {
+    std::string why = curl_easy_strerror(code);
+    if (t.result.delivered) return finish(t, stream_end::failed, "cut", why);
+    if (t.status == 0 && is_connect_error(code))
+      return retry_or_fail(t, code == CURLE_OPERATION_TIMEDOUT ? "timeout_connect" : "connect", why,
+                           now);
+    return retry_or_fail(t, "cut", why, now);  // nothing reached the visitor yet
+  }
+  if (t.status == 429 || t.status >= 500) {
+    std::string kind = "http_" + std::to_string(t.status);
+    return retry_or_fail(t, kind.c_str(), error_message_of(t.raw), now);
+  }
+  if (t.status < 200 || t.status >= 300) {
+    std::string kind = "http_" + std::to_string(t.status);
+    return finish(t, stream_end::failed, kind.c_str(), error_message_of(t.raw));
+  }
+  if (!t.is_sse || t.stream_complete()) return finish(t, stream_end::completed);
+  if (t.result.delivered)
+    return finish(t, stream_end::failed, "cut", "the stream ended before its last chunk");
+  retry_or_fail(t, "cut", "the stream ended before any content", now);
+}
+
+void client::impl::retry_or_fail(transfer& t, const char* kind, std::string detail,
+                                 std::int64_t now) {
+  const auto& up = t.req.upstream;
+  if (t.result.attempts > up.max_retries) return finish(t, stream_end::failed, kind, detail);
+  std::int64_t delay = t.retry_after_ms;
+  if (delay < 0) {
+    std::int64_t backoff = std::min<std::int64_t>(
+        up.retry_max_ms, static_cast<std::int64_t>(up.retry_base_ms) << (t.result.attempts - 1));
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    delay = static_cast<std::int64_t>(backoff * jitter(rng));
+  }
+  if (now + delay - t.started_ms > up.total_timeout_ms)
+    return finish(t, stream_end::failed, kind, detail + " (no time left to retry)");
+  if (t.easy) {
+    curl_multi_remove_handle(multi, t.easy);
+    spare.push_back(t.easy);
+    t.easy = nullptr;
+  }
+  t.result.http_status = static_cast<int>(t.status);
+  t.waiting = true;
+  t.due_ms = now + delay;
+  std::lock_guard<std::mutex> lock(mu);
+  st.retries++;
+}
+
+std::int64_t client::impl::check_timers(std::int64_t now) {
+  std::int64_t sleep = max_poll_ms;
+  std::vector<std::pair<transfer*, const char*>> expired;
+  std::vector<transfer*> due;
+  for (auto& kv : live) {
+    transfer& t = *kv.second;
+    const auto& up = t.req.upstream;
+    if (now - t.started_ms > up.total_timeout_ms) {
+      expired.emplace_back(&t, "timeout_total");
+    } else if (t.waiting) {
+      if (t.due_ms <= now)
+        due.push_back(&t);
+      else
+        sleep = std::min(sleep, t.due_ms - now);
+    } else if (!t.result.delivered && now - t.attempt_ms > up.first_token_timeout_ms) {
+      expired.emplace_back(&t, "timeout_first_token");
+    } else if (t.result.delivered && now - t.last_token_ms > up.idle_timeout_ms) {
+      expired.emplace_back(&t, "timeout_idle");
+    }
+  }
+  for (auto* t : due) launch(*t, now);
+  for (auto& [t, kind] : expired) finish(*t, stream_end::failed, kind, "no answer in time");
+  return std::max<std::int64_t>(sleep, 1);
+}
+
+void client::impl::finish(transfer& t, stream_end end, const char* kind, std::string detail) {
+  if (t.easy) {
+    // Removing an unfinished transfer closes its connection: the upstream stops generating.
+    curl_multi_remove_handle(multi, t.easy);
+    if (spare.size() < max_spare_handles)
+      spare.push_back(t.easy);
+    else
+      curl_easy_cleanup(t.easy);
+    t.easy = nullptr;
+  }
+  stream_result r = std::move(t.result);
+  r.end = end;
+  r.error = kind;
+  r.detail = std::move(detail);
+  if (t.status) r.http_status = static_cast<int>(t.status);
+  if (end == stream_end::completed && !r.usage.prompt && !r.usage.completion) {
+    for (const auto& m : t.req.messages) r.usage.prompt += estimate_tokens(m.content);
+    r.usage.completion = estimate_tokens(r.text) + estimate_tokens(r.tool_args);
+    r.usage.estimated = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    st.active--;
+    st.prompt_tokens += r.usage.prompt;
+    st.completion_tokens += r.usage.completion;
+    if (end == stream_end::completed) st.completed++;
+    if (end == stream_end::cancelled) st.cancelled++;
+    if (end == stream_end::failed) {
+      st.failed++;
+      st.last_error = r.error + ": " + r.detail;
+    }
+  }
+  if (end == stream_end::failed) {
+    util::log(util::log_level::warn, "AI request failed",
+              {{"upstream", t.req.upstream.base_url},
+               {"model", t.req.upstream.request.model},
+               {"error", r.error},
+               {"status", std::to_string(r.http_status)},
+               {"detail", r.detail},
+               {"attempts", std::to_string(r.attempts)},
+               {"delivered", r.delivered ? "true" : "false"}});
+  }
+  auto handler = t.handler;
+  live.erase(t.id);  // `t` is gone from here on
+  handler->on_end(std::move(r));
+}
+
+client::client(client_options opts) : impl_(std::make_unique<impl>(opts)) {}
+client::~client() = default;
+
+void client::shutdown() { impl_->shutdown(); }
+
+std::uint64_t client::start(chat_request req, std::shared_ptr<stream_handler> handler) {
+  std::uint64_t id;
+  bool stopped;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    id = impl_->next_id++;
+    stopped = impl_->stopping;
+    impl_->st.started++;
+    if (stopped) {
+      impl_->st.cancelled++;
+    } else {
+      impl_->st.active++;
+      impl_->starts.push_back(std::make_unique<transfer>(id, std::move(req), handler, impl_->opts));
+    }
+  }
+  if (stopped) {
+    // Shut down: the stream ends before it begins, still with its one on_end.
+    stream_result r;
+    r.end = stream_end::cancelled;
+    handler->on_end(std::move(r));
+    return id;
+  }
+  curl_multi_wakeup(impl_->multi);
+  return id;
+}
+
+void client::cancel(std::uint64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->cancels.push_back(id);
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+client_stats client::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->st;
+}
+
+}  // namespace sb::ai
