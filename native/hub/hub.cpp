@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "protocol/server_frame.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -61,7 +63,10 @@ store::status hub::start(std::string& error) {
             [](auto& a, auto& b) { return a.created_ms < b.created_ms; });
 
   std::lock_guard<std::mutex> lock(assign_mu_);
-  for (auto& s : sites) sites_[s.key].rec = s;
+  for (auto& s : sites) {
+    sites_[s.key].rec = s;
+    sites_[s.key].bot = parse_bot_settings(s);
+  }
   for (auto& a : agents) agents_[a.id].rec = a;
   for (auto& c : convs) {
     if (c.state == "queued" || c.state == "bot") {
@@ -284,6 +289,9 @@ void hub::on_frame(const client_ptr& c, protocol::client_frame& f) {
     case t::status:
       on_status(c, f);
       break;
+    case t::assist:
+      on_assist(c, f);
+      break;
   }
 }
 
@@ -302,12 +310,34 @@ void hub::send_error(const client_ptr& c, const std::string& ref, const char* co
   c->send(make_frame(protocol::error(ref, code, message)));
 }
 
-store::status hub::put_site(const store::site& s) {
+store::status hub::put_site(const store::site& in) {
+  store::site s = in;
+  keep_ai_key(s);
   auto st = store_.put_site(s);
   if (st != store::status::ok) return st;
+  auto bot = parse_bot_settings(s);
   std::lock_guard<std::mutex> lock(assign_mu_);
   sites_[s.key].rec = s;
+  sites_[s.key].bot = std::move(bot);
   return st;
+}
+
+void hub::keep_ai_key(store::site& s) {
+  // Sites are read back with their AI key shown as "(set)"; writing that back keeps the key.
+  auto ai = nlohmann::json::parse(s.ai_json, nullptr, false);
+  if (!ai.is_object() || ai.value("apiKey", "") != "(set)") return;
+  std::string old_json;
+  {
+    std::lock_guard<std::mutex> lock(assign_mu_);
+    auto it = sites_.find(s.key);
+    if (it != sites_.end()) old_json = it->second.rec.ai_json;
+  }
+  auto old = nlohmann::json::parse(old_json, nullptr, false);
+  if (old.is_object() && old.contains("apiKey"))
+    ai["apiKey"] = old["apiKey"];
+  else
+    ai.erase("apiKey");
+  s.ai_json = ai.dump();
 }
 
 store::status hub::put_agent(const store::agent& a) {
@@ -322,6 +352,10 @@ std::string hub::sign_agent_token(const std::string& agent_id, std::int64_t ttl_
   return tokens_->agent_token(agent_id, util::now_ms() / 1000 + ttl_s);
 }
 
+token_error hub::verify_agent_token(std::string_view token, std::string& agent_id) const {
+  return tokens_->verify_agent(token, util::now_ms() / 1000, agent_id);
+}
+
 hub_stats hub::stats() {
   hub_stats s;
   s.visitors_connected = visitors_connected_.load();
@@ -329,6 +363,14 @@ hub_stats hub::stats() {
   s.connections = s.visitors_connected + s.agents_connected;
   s.messages_acked = messages_acked_.load();
   s.messages_failed = messages_failed_.load();
+  s.bot_replies = bot_replies_.load();
+  s.bot_failures = bot_failures_.load();
+  s.bot_handoffs = bot_handoffs_.load();
+  s.assist_requests = assist_requests_.load();
+  {
+    std::lock_guard<std::mutex> lock(bots_mu_);
+    s.bot_streams = bots_.size();
+  }
   std::lock_guard<std::mutex> lock(assign_mu_);
   s.conversations_open = open_conv_by_visitor_.size();
   for (auto& kv : sites_) s.queued += kv.second.queue.size();

@@ -15,6 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ai/client.h"
+#include "ai/prompt.h"
+#include "ai/settings.h"
 #include "hub/client.h"
 #include "hub/router.h"
 #include "hub/tokens.h"
@@ -27,6 +30,7 @@ struct hub_options {
   std::size_t max_queue_items = 200;        // items per queue frame sent to agents
   std::size_t history_page = 200;           // store page size for resume replays
   std::uint64_t max_store_backlog = 50000;  // queued writes before reads pause
+  std::string ai_defaults_json;             // config `ai` (JSON object): every site's defaults
 };
 
 /** What the embedding layer (the JS API) hears about. */
@@ -63,6 +67,11 @@ struct hub_stats {
   std::uint64_t queued = 0;
   std::uint64_t messages_acked = 0;
   std::uint64_t messages_failed = 0;
+  std::uint64_t bot_streams = 0;   // bot replies being generated now
+  std::uint64_t bot_replies = 0;   // stored bot replies since start
+  std::uint64_t bot_failures = 0;  // replies the upstream did not finish
+  std::uint64_t bot_handoffs = 0;  // conversations the bot handed to humans
+  std::uint64_t assist_requests = 0;
 };
 
 class hub {
@@ -79,6 +88,9 @@ class hub {
    *  on first start. */
   store::status start(std::string& error);
   void set_executor(executor post) { post_ = std::move(post); }
+  /** The AI client for bot replies and agent assist (owned by the caller, outlives the hub);
+   *  without one the assistant is off everywhere. */
+  void set_ai(ai::client* c) { ai_ = c; }
 
   // Transport entry points, from any I/O thread.
   hello_outcome hello(const std::shared_ptr<connection>& conn, protocol::client_frame& f,
@@ -90,6 +102,8 @@ class hub {
   store::status put_site(const store::site& s);
   store::status put_agent(const store::agent& a);
   std::string sign_agent_token(const std::string& agent_id, std::int64_t ttl_s);
+  /** For the admin API: the same check an agent's hello gets. */
+  token_error verify_agent_token(std::string_view token, std::string& agent_id) const;
   hub_stats stats();
   /** True while the store has more writes waiting than it should: transports then stop reading
    *  for a moment, so that a flood turns into TCP back-pressure instead of memory. */
@@ -100,6 +114,7 @@ class hub {
     store::conversation rec;
     std::string visitor_name;
     std::string preview;  // latest visitor text, shown in the queue
+    int bot_turns = 0;    // bot replies since the conversation opened (or the server started)
   };
   struct conv_shard {
     std::mutex mu;
@@ -115,6 +130,7 @@ class hub {
     store::site rec;
     std::deque<std::string> queue;  // waiting conversation ids, oldest first
     int agents_online = 0;
+    std::shared_ptr<const ai::bot_settings> bot;  // never null once loaded
   };
 
   conv_shard& shard_of(const std::string& conv) {
@@ -135,6 +151,10 @@ class hub {
   void on_read(const client_ptr& c, const protocol::client_frame& f);
   void on_history(const client_ptr& c, const protocol::client_frame& f);
   void on_committed(const client_ptr& sender, const std::string& ref, store::write_result&& r);
+  /** After commit: updates the hub's view, acks the sender (if any), then delivers `m` to the
+   *  conversation's participants; a visitor's message to the bot starts the bot's reply. */
+  void deliver(const client_ptr& sender, const std::string& ref, const store::message& m,
+               const std::string& stream);
   void backfill(const client_ptr& c);
   void request_backfill(const client_ptr& c, const std::string& conv);
   /** May `c` act on `conv`? Its visitor and its assigned agent may; with `peek`, any agent of
@@ -145,6 +165,30 @@ class hub {
     std::string why;
     return access(c, conv, peek, out, why) == nullptr;
   }
+
+  // hub_bot.cpp
+  class bot_stream;
+  friend class bot_stream;
+  /** The site's assistant settings (never null). */
+  void keep_ai_key(store::site& s);
+  std::shared_ptr<const ai::bot_settings> bot_settings_of(const std::string& site);
+  std::shared_ptr<const ai::bot_settings> parse_bot_settings(const store::site& s);
+  void bot_on_visitor_message(const store::message& m, const std::string& site, int bot_turns);
+  void bot_reply(const std::string& conv, const std::string& site, const std::string& visitor);
+  void bot_finished(bot_stream& s, ai::stream_result&& r);
+  /** Moves a conversation from the bot to the humans' queue, with a system message saying so
+   *  (`text`, or the offline text when no agent is online). */
+  /** bot -> queued (assigned at once if an agent is free), with a system message saying so. */
+  void bot_handoff(const std::string& conv, const char* reason, bool failed = false);
+  /** Stops the bot's reply in flight for `conv`, if any: delta-end, upstream closed. */
+  void stop_bot(const std::string& conv, const char* reason);
+  /** Stores a bot or system message and delivers it after commit. */
+  void post_message(const std::string& conv, const char* kind, const std::string& sender_id,
+                    const std::string& sender_name, std::string text, std::string stream);
+  std::vector<ai::turn> load_turns(const std::string& conv, int limit);
+  void record_usage(const std::string& conv, const std::string& site, const char* kind,
+                    const ai::token_usage& u);
+  void on_assist(const client_ptr& c, const protocol::client_frame& f);
 
   // hub_conversations.cpp
   /** The visitor's open conversation, opened (and assigned or queued) if there is none. */
@@ -199,6 +243,12 @@ class hub {
   std::atomic<std::uint64_t> agents_connected_{0};
   std::atomic<std::uint64_t> messages_acked_{0};
   std::atomic<std::uint64_t> messages_failed_{0};
+
+  ai::client* ai_ = nullptr;
+  std::mutex bots_mu_;
+  std::unordered_map<std::string, std::shared_ptr<bot_stream>> bots_;  // conv -> reply in flight
+  std::atomic<std::uint64_t> bot_replies_{0}, bot_failures_{0}, bot_handoffs_{0};
+  std::atomic<std::uint64_t> assist_requests_{0};
 };
 
 }  // namespace sb::hub

@@ -4,27 +4,13 @@
 #include <algorithm>
 #include <set>
 
+#include "hub/effects.h"
 #include "hub/hub.h"
 #include "protocol/server_frame.h"
 #include "util/ids.h"
 #include "util/log.h"
 
 namespace sb::hub {
-
-struct hub::effects {
-  struct pending {
-    store::conversation rec;
-    frame_ptr frame;
-    std::vector<std::string> recipients;
-    std::vector<std::string> events;
-    std::string agent;  // for assigned events
-  };
-  std::vector<pending> persists;
-  std::vector<std::tuple<std::string, std::string, std::uint64_t>> tracks;  // principal, conv
-  std::set<std::string> queue_sites;
-  std::vector<std::pair<std::string, frame_ptr>> site_visitor_sends;
-  std::vector<std::pair<std::string, frame_ptr>> sends;
-};
 
 bool hub::serves(const agent_state& a, const std::string& site) const {
   const auto& s = a.rec.sites;
@@ -51,6 +37,9 @@ void hub::persist(const store::conversation& rec, const std::string& old_agent, 
   if (event) p.events.emplace_back(event);
   p.agent = rec.agent_id;
   fx.persists.push_back(std::move(p));
+  // Whatever takes a conversation from the bot silences it.
+  if (rec.state != "bot")
+    fx.stop_bots.emplace_back(rec.id, rec.state == "closed" ? "closed" : "handoff");
 }
 
 std::string hub::pick_agent(const std::string& site, const std::string& team) {
@@ -103,8 +92,19 @@ std::string hub::open_or_get_conversation(const client_ptr& visitor) {
     rec.state = "queued";
     rec.created_ms = rec.updated_ms = util::now_ms();
     cs.visitor_name = visitor->name();
-    std::string agent = pick_agent(rec.site, "");
-    if (!agent.empty()) {
+    auto& site = sites_[rec.site];
+    std::string agent = site.bot && site.bot->enabled && ai_ ? "" : pick_agent(rec.site, "");
+    if (site.bot && site.bot->enabled && ai_) {
+      // The assistant answers first.
+      rec.state = "bot";
+      persist(rec, "", "conversation.opened", fx);
+      if (!site.bot->greeting.empty()) {
+        fx.greet_conv = id;
+        fx.greeting = site.bot->greeting;
+        fx.bot_id = "bot:" + rec.site;
+        fx.bot_name = site.bot->bot_name;
+      }
+    } else if (!agent.empty()) {
       // Assigned from the start: one state change, one conv frame.
       agents_[agent].active++;
       rec.agent_id = agent;
@@ -130,6 +130,7 @@ std::string hub::open_or_get_conversation(const client_ptr& visitor) {
 }
 
 void hub::run(effects& fx) {
+  for (auto& [conv, reason] : fx.stop_bots) stop_bot(conv, reason);
   for (auto& [principal, conv, after] : fx.tracks) router_.track(principal, conv, after);
   for (auto& p : fx.persists) {
     bool closed = p.rec.state == "closed";
@@ -160,6 +161,9 @@ void hub::run(effects& fx) {
       }
     });
   }
+  // After the conversation's row: the store needs the row before its first message.
+  if (!fx.greet_conv.empty())
+    post_message(fx.greet_conv, "bot", fx.bot_id, fx.bot_name, fx.greeting, "");
   for (const auto& site : fx.queue_sites) notify_queue(site);
   for (auto& [site, frame] : fx.site_visitor_sends) router_.send_site_visitors(site, frame);
   for (auto& [who, frame] : fx.sends) router_.send(who, frame);
@@ -358,6 +362,7 @@ void hub::on_close(const client_ptr& c, const protocol::client_frame& f) {
 }
 
 void hub::on_handoff(const client_ptr& c, const protocol::client_frame& f) {
+  std::string site;
   change_conversation(c, f.conv, [&](conv_state& cs, auto&, effects& fx) {
     auto& rec = cs.rec;
     if (rec.visitor_id != c->principal() && rec.agent_id != c->principal())
@@ -366,14 +371,10 @@ void hub::on_handoff(const client_ptr& c, const protocol::client_frame& f) {
       fx.sends.emplace_back(c->principal(), conv_frame(rec));  // already with humans
       return;
     }
-    rec.state = "queued";
-    rec.updated_ms = util::now_ms();
-    sites_[rec.site].queue.push_back(rec.id);
-    fx.queue_sites.insert(rec.site);
-    persist(rec, "", "conversation.queued", fx);
-    std::string agent = pick_agent(rec.site, rec.team);
-    if (!agent.empty()) assign(cs, agent, fx);
+    site = rec.site;
   });
+  // Outside the locks: the handoff takes them itself (and says so in the conversation).
+  if (!site.empty()) bot_handoff(f.conv, "visitor_asked");
 }
 
 void hub::on_status(const client_ptr& c, const protocol::client_frame& f) {

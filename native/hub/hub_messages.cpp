@@ -86,9 +86,13 @@ void hub::on_committed(const client_ptr& sender, const std::string& ref, store::
     return;
   }
   messages_acked_++;
+  deliver(sender, ref, m, "");
+}
 
-  std::string visitor_id, agent_id, site;
-  bool queued = false;
+void hub::deliver(const client_ptr& sender, const std::string& ref, const store::message& m,
+                  const std::string& stream) {
+  std::string visitor_id, agent_id, site, state;
+  int bot_turns = 0;
   {
     auto& sh = shard_of(m.conv);
     std::lock_guard<std::mutex> lock(sh.mu);
@@ -100,22 +104,23 @@ void hub::on_committed(const client_ptr& sender, const std::string& ref, store::
       visitor_id = rec.visitor_id;
       agent_id = rec.agent_id;
       site = rec.site;
-      queued = rec.state == "queued";
+      state = rec.state;
+      bot_turns = it->second.bot_turns;
       if (m.sender_kind == "visitor") it->second.preview = preview_of(m.text);
     }
   }
   // Acked only once the hub's own view (last seq) includes the message, so a client that
   // reconnects right after the ack is welcomed with it.
-  sender->send(make_frame(protocol::ack(ref, m.conv, m.seq, m.ts_ms)));
+  if (sender) sender->send(make_frame(protocol::ack(ref, m.conv, m.seq, m.ts_ms)));
   if (visitor_id.empty()) return;  // closed meanwhile: the stored copy is the truth
 
   // One serialisation for everybody, one more for the sender's own connections (clientId).
-  frame_ptr plain = make_frame(protocol::msg(m, false));
-  frame_ptr own = m.client_id.empty() ? plain : make_frame(protocol::msg(m, true));
+  frame_ptr plain = make_frame(protocol::msg(m, false, stream));
+  frame_ptr own = m.client_id.empty() ? plain : make_frame(protocol::msg(m, true, stream));
   router_.send_msg(visitor_id, m.conv, m.seq, visitor_id == m.sender_id ? own : plain);
   if (!agent_id.empty())
     router_.send_msg(agent_id, m.conv, m.seq, agent_id == m.sender_id ? own : plain);
-  if (queued) notify_queue(site);  // the preview changed
+  if (state == "queued") notify_queue(site);  // the preview changed
   if (events_ && events_->wants_messages()) {
     hub_event e;
     e.type = "message";
@@ -124,6 +129,7 @@ void hub::on_committed(const client_ptr& sender, const std::string& ref, store::
     e.msg = m;
     events_->emit(std::move(e));
   }
+  if (state == "bot" && m.sender_kind == "visitor") bot_on_visitor_message(m, site, bot_turns);
 }
 
 void hub::on_typing(const client_ptr& c, const protocol::client_frame& f) {
