@@ -14,6 +14,57 @@ export interface SiteConfig {
   allowedOrigins?: string[];
   /** Widget settings, opaque to the server. Default `{}`. */
   settings?: Record<string, unknown>;
+  /** The site's own assistant settings, over the server's `ai` defaults (docs/ai.md). */
+  ai?: AiSettings;
+}
+
+/** One FAQ entry of an assistant's knowledge base. */
+export interface FaqEntry {
+  question: string;
+  answer: string;
+}
+
+/** The assistant's settings (config `ai`, or a site's `ai`). Every key is in docs/configuration.md. */
+export interface AiSettings {
+  /** On by default wherever `baseUrl` and `model` are set (`SWITCHBOARD_AI_ENABLED`). */
+  enabled?: boolean;
+  /** OpenAI-compatible base URL, e.g. `https://api.openai.com/v1` (`SWITCHBOARD_AI_BASE_URL`). */
+  baseUrl?: string;
+  /** Bearer key; never logged, shown as `"(set)"` when read back (`SWITCHBOARD_AI_API_KEY`). */
+  apiKey?: string;
+  /** Model name (`SWITCHBOARD_AI_MODEL`). */
+  model?: string;
+  /** 0–2. Default 0.3. */
+  temperature?: number;
+  /** Longest reply; 0 leaves it to the upstream. Default 512. */
+  maxTokens?: number;
+  /** Ask for usage in the stream's last chunk. Default `true`. */
+  includeUsage?: boolean;
+  connectTimeoutMs?: number;
+  firstTokenTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  /** Retries before the first token only (connect errors, 429, 5xx). Default 2. */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  botName?: string;
+  systemPrompt?: string;
+  /** First bot message of each new conversation. */
+  greeting?: string;
+  /** Words that send the conversation to humans at once. */
+  handoffWords?: string[];
+  /** Offer the model a `transfer_to_human` function. Default `true`. */
+  toolHandoff?: boolean;
+  /** Bot replies after which the conversation goes to humans. Default 8. */
+  maxBotTurns?: number;
+  historyTurns?: number;
+  historyTokens?: number;
+  knowledgeTop?: number;
+  knowledge?: FaqEntry[];
+  handoffMessage?: string;
+  unavailableMessage?: string;
+  offlineMessage?: string;
 }
 
 /** A site as stored. */
@@ -23,6 +74,8 @@ export interface Site {
   enabled: boolean;
   allowedOrigins: string[];
   settings: Record<string, unknown>;
+  /** The site's own assistant settings; `apiKey`, when set, reads `"(set)"`. */
+  ai: AiSettings;
   /** Epoch milliseconds. */
   createdAt: number;
 }
@@ -79,6 +132,8 @@ export interface SwitchboardConfig {
     /** Lowest level logged. Default `"info"` (`SWITCHBOARD_LOG_LEVEL`). */
     level?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   };
+  /** The assistant's defaults for every site (docs/ai.md). */
+  ai?: AiSettings;
   /** Sites created or updated at start. The `demo` site (`allowedOrigins: ["*"]`) always exists. */
   sites?: SiteConfig[];
 }
@@ -187,6 +242,24 @@ export interface Stats {
   messagesAcked: number;
   messagesFailed: number;
   websockets: number;
+  /** The assistant: bot replies and the AI client's upstream requests. */
+  ai: {
+    streams: number;
+    replies: number;
+    failures: number;
+    handoffs: number;
+    assistRequests: number;
+    upstreamActive: number;
+    upstreamStarted: number;
+    upstreamCompleted: number;
+    upstreamFailed: number;
+    upstreamCancelled: number;
+    upstreamRetries: number;
+    promptTokens: number;
+    completionTokens: number;
+    /** `"<kind>: <detail>"` of the latest failed request (never holds the key), or `""`. */
+    lastError: string;
+  };
   store: {
     writesQueued: number;
     writesTotal: number;

@@ -12,12 +12,13 @@ const MAX_INT = Number.MAX_SAFE_INTEGER;
 /**
  * @typedef {object} Entry
  * @property {string} key dotted path, camelCase (`limits.maxFrameBytes`)
- * @property {'integer'|'string'|'enum'|'array'} type
+ * @property {'integer'|'number'|'boolean'|'string'|'enum'|'array'} type
  * @property {any} default
  * @property {string} [env] environment variable
  * @property {string} description
- * @property {number} [min] integers: lowest value
- * @property {number} [max] integers: highest value (default: the largest safe integer)
+ * @property {number} [min] integers and numbers: lowest value
+ * @property {number} [max] integers and numbers: highest value (default: the largest safe integer)
+ * @property {boolean} [site] `ai.*` entries: a site may override it in its own `ai` object
  * @property {string[]} [values] enums: the allowed values
  * @property {boolean} [nonEmpty] strings: must not be empty
  * @property {'email'} [format] strings: checked when not empty
@@ -47,14 +48,43 @@ const schema = Object.freeze([
   { key: 'admin.password', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_PASSWORD', secret: true, description: 'Password of that admin (8 characters or more). Never logged. Without `admin.*`, a first start with no agent creates `admin@localhost` and prints its generated password once.' },
   { key: 'auth.tokenTtlSeconds', type: 'integer', default: 43200, env: 'SWITCHBOARD_TOKEN_TTL_SECONDS', min: 60, max: 31536000, description: 'Lifetime of the agent tokens issued by login.' },
   { key: 'log.level', type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHBOARD_LOG_LEVEL', description: 'Lowest level written to the JSON log (stdout).' },
+  { key: 'ai.enabled', type: 'boolean', default: true, env: 'SWITCHBOARD_AI_ENABLED', site: true, description: 'The assistant answers new conversations first. It runs only where `ai.baseUrl` and `ai.model` are set; `false` turns it off for every site that does not turn it on.' },
+  { key: 'ai.baseUrl', type: 'string', default: '', env: 'SWITCHBOARD_AI_BASE_URL', format: 'url', site: true, description: 'Base URL of an OpenAI-compatible API, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1` (Ollama); `/chat/completions` is appended.' },
+  { key: 'ai.apiKey', type: 'string', default: '', env: 'SWITCHBOARD_AI_API_KEY', secret: true, site: true, description: 'Sent as `Authorization: Bearer …`. Never logged; the admin API shows `(set)`.' },
+  { key: 'ai.model', type: 'string', default: '', env: 'SWITCHBOARD_AI_MODEL', site: true, description: 'Model name sent upstream, e.g. `gpt-4o-mini`, `deepseek-chat`, `qwen-plus`.' },
+  { key: 'ai.temperature', type: 'number', default: 0.3, env: 'SWITCHBOARD_AI_TEMPERATURE', min: 0, max: 2, site: true, description: 'Sampling temperature.' },
+  { key: 'ai.maxTokens', type: 'integer', default: 512, env: 'SWITCHBOARD_AI_MAX_TOKENS', min: 0, site: true, description: 'Longest reply in tokens (`max_tokens`); 0 leaves it to the upstream.' },
+  { key: 'ai.includeUsage', type: 'boolean', default: true, env: 'SWITCHBOARD_AI_INCLUDE_USAGE', site: true, description: 'Ask for token usage in the last chunk (`stream_options.include_usage`). Turn off for servers that reject the field; usage is then estimated from the text.' },
+  { key: 'ai.connectTimeoutMs', type: 'integer', default: 5000, env: 'SWITCHBOARD_AI_CONNECT_TIMEOUT_MS', min: 1, site: true, description: 'Time to open a connection to the upstream.' },
+  { key: 'ai.firstTokenTimeoutMs', type: 'integer', default: 20000, env: 'SWITCHBOARD_AI_FIRST_TOKEN_TIMEOUT_MS', min: 1, site: true, description: 'Time from sending the request to the first content; past it the attempt is retried or the conversation handed to humans.' },
+  { key: 'ai.idleTimeoutMs', type: 'integer', default: 20000, env: 'SWITCHBOARD_AI_IDLE_TIMEOUT_MS', min: 1, site: true, description: 'Longest silence between two pieces of a streamed reply.' },
+  { key: 'ai.totalTimeoutMs', type: 'integer', default: 120000, env: 'SWITCHBOARD_AI_TOTAL_TIMEOUT_MS', min: 1, site: true, description: 'Whole reply, retries included.' },
+  { key: 'ai.maxRetries', type: 'integer', default: 2, env: 'SWITCHBOARD_AI_MAX_RETRIES', min: 0, max: 10, site: true, description: 'Retries on connect errors, 429 and 5xx, only before the first token reached the visitor. Backoff is exponential with jitter; `Retry-After` is honoured.' },
+  { key: 'ai.retryBaseMs', type: 'integer', default: 250, env: 'SWITCHBOARD_AI_RETRY_BASE_MS', min: 1, site: true, description: 'First retry delay; doubles each retry (with jitter).' },
+  { key: 'ai.retryMaxMs', type: 'integer', default: 5000, env: 'SWITCHBOARD_AI_RETRY_MAX_MS', min: 1, site: true, description: 'Longest retry delay.' },
+  { key: 'ai.botName', type: 'string', default: 'Assistant', env: 'SWITCHBOARD_AI_BOT_NAME', site: true, description: 'Name shown on the bot\'s messages.' },
+  { key: 'ai.systemPrompt', type: 'string', default: 'You are a helpful customer-service assistant. Answer briefly and politely. If you cannot help, or the customer wants a person, call transfer_to_human.', env: 'SWITCHBOARD_AI_SYSTEM_PROMPT', site: true, description: 'System prompt; the relevant knowledge entries are appended to it.' },
+  { key: 'ai.greeting', type: 'string', default: '', env: 'SWITCHBOARD_AI_GREETING', site: true, description: 'First bot message of each new conversation (none when empty).' },
+  { key: 'ai.handoffWords', type: 'array', of: 'string', default: ['human', 'agent', 'real person', 'operator', '人工', '转人工', '客服'], site: true, description: 'A visitor message containing one of these (whole words; substrings for CJK) goes to humans at once.' },
+  { key: 'ai.toolHandoff', type: 'boolean', default: true, env: 'SWITCHBOARD_AI_TOOL_HANDOFF', site: true, description: 'Offer the model a `transfer_to_human` function; calling it hands the conversation over.' },
+  { key: 'ai.maxBotTurns', type: 'integer', default: 8, env: 'SWITCHBOARD_AI_MAX_BOT_TURNS', min: 1, site: true, description: 'Bot replies after which the next visitor message goes to humans.' },
+  { key: 'ai.historyTurns', type: 'integer', default: 20, env: 'SWITCHBOARD_AI_HISTORY_TURNS', min: 1, site: true, description: 'Most recent messages put into the prompt…' },
+  { key: 'ai.historyTokens', type: 'integer', default: 3000, env: 'SWITCHBOARD_AI_HISTORY_TOKENS', min: 100, site: true, description: '…within this estimated token budget (older turns are dropped first).' },
+  { key: 'ai.knowledgeTop', type: 'integer', default: 3, env: 'SWITCHBOARD_AI_KNOWLEDGE_TOP', min: 0, site: true, description: 'FAQ entries (BM25-ranked against the visitor\'s last message) put into the prompt.' },
+  { key: 'ai.knowledge', type: 'array', of: 'faq', default: [], site: true, description: 'FAQ entries `[{question, answer}]` the bot draws on.' },
+  { key: 'ai.handoffMessage', type: 'string', default: "I'm connecting you with a member of our team.", site: true, description: 'System message when the conversation goes to humans and an agent of the site is online.' },
+  { key: 'ai.unavailableMessage', type: 'string', default: 'Sorry, our assistant is unavailable right now.', site: true, description: 'Said first when the upstream fails (down, over its limits, cut mid-reply, too slow), followed by `handoffMessage` or `offlineMessage`.' },
+  { key: 'ai.offlineMessage', type: 'string', default: 'Nobody from our team is online right now. Leave your message here and we will answer as soon as we can.', site: true, description: 'Instead of `handoffMessage` when no agent of the site is online.' },
   { key: 'sites', type: 'array', default: [], description: 'Sites created or updated at start: `[{key, name, enabled, allowedOrigins, settings}]`. The `demo` site (`allowedOrigins: ["*"]`) is created on the first start.' },
 ]);
 
 const byKey = new Map(schema.map((e) => [e.key, e]));
 const groups = new Set(schema.filter((e) => e.key.includes('.')).map((e) => e.key.split('.')[0]));
-const siteFields = ['key', 'name', 'enabled', 'allowedOrigins', 'settings'];
+const siteFields = ['key', 'name', 'enabled', 'allowedOrigins', 'settings', 'ai'];
+const siteAiEntries = new Map(schema.filter((e) => e.site).map((e) => [e.key.slice(3), e]));
 const siteKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const emailPattern = /^[^\s@]+@[^\s@]+$/;
+const urlPattern = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -105,12 +135,19 @@ function expectation(e) {
       const max = e.max ?? MAX_INT;
       return max === MAX_INT ? `an integer >= ${e.min}` : `an integer from ${e.min} to ${max}`;
     }
+    case 'number':
+      return `a number from ${e.min} to ${e.max}`;
+    case 'boolean':
+      return 'true or false';
     case 'enum':
       return `one of ${e.values.map((v) => `"${v}"`).join(', ')}`;
     case 'array':
+      if (e.of === 'string') return 'an array of strings';
+      if (e.of === 'faq') return 'an array of {question, answer} with string values';
       return 'an array';
     default:
       if (e.format === 'email') return 'an e-mail address';
+      if (e.format === 'url') return 'an http:// or https:// URL';
       return e.nonEmpty ? 'a non-empty string' : 'a string';
   }
 }
@@ -121,14 +158,26 @@ function validateEntry(e, value, source) {
     case 'integer':
       ok = Number.isInteger(value) && value >= e.min && value <= (e.max ?? MAX_INT);
       break;
+    case 'number':
+      ok = typeof value === 'number' && Number.isFinite(value) && value >= e.min && value <= e.max;
+      break;
+    case 'boolean':
+      ok = typeof value === 'boolean';
+      break;
     case 'enum':
       ok = e.values.includes(value);
       break;
     case 'array':
       ok = Array.isArray(value);
+      if (ok && e.of === 'string') ok = value.every((v) => typeof v === 'string');
+      if (ok && e.of === 'faq') ok = value.every((v) => isPlainObject(v) && typeof v.question === 'string' && typeof v.answer === 'string' && Object.keys(v).every((k) => k === 'question' || k === 'answer'));
       break;
     default:
-      ok = typeof value === 'string' && !(e.nonEmpty && value === '') && !(e.format === 'email' && value !== '' && !emailPattern.test(value));
+      ok =
+        typeof value === 'string' &&
+        !(e.nonEmpty && value === '') &&
+        !(e.format === 'email' && value !== '' && !emailPattern.test(value)) &&
+        !(e.format === 'url' && value !== '' && !urlPattern.test(value));
   }
   if (!ok) throw invalid(e.key, expectation(e), value, source, e.secret);
 }
@@ -166,6 +215,17 @@ function validateSite(s, at = 'site', source) {
   check('enabled', (v) => typeof v === 'boolean', 'true or false');
   check('allowedOrigins', (v) => Array.isArray(v) && v.every((o) => typeof o === 'string' && o !== ''), 'an array of origins such as "https://shop.example", or ["*"]');
   check('settings', isPlainObject, 'an object');
+  check('ai', isPlainObject, 'an object with the assistant settings (ai.* keys without "ai.")');
+  if (s.ai !== undefined) validateSiteAi(s.ai, `${at}.ai`, source);
+}
+
+/** A site's own assistant settings: any `ai.*` key of the schema, same types. */
+function validateSiteAi(ai, at, source) {
+  for (const [k, v] of Object.entries(ai)) {
+    const e = siteAiEntries.get(k);
+    if (!e) throw fail(`unknown key "${at}.${k}"${source ? ` in ${source}` : ''}${hint(k, [...siteAiEntries.keys()])}`);
+    validateEntry({ ...e, key: `${at}.${k}` }, v, source);
+  }
 }
 
 function validateSites(sites, source) {
@@ -179,6 +239,9 @@ function validateSites(sites, source) {
 
 function coerceEnv(e, raw) {
   if (e.type === 'integer' && /^\s*-?\d+\s*$/.test(raw)) return Number(raw);
+  if (e.type === 'number' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
+  if (e.type === 'boolean' && /^(true|1|yes|on)$/i.test(raw.trim())) return true;
+  if (e.type === 'boolean' && /^(false|0|no|off)$/i.test(raw.trim())) return false;
   return raw;
 }
 
@@ -263,13 +326,21 @@ function loadConfig(src = {}) {
 function redactConfig(config) {
   const copy = structuredClone(config);
   for (const e of schema) if (e.secret && getPath(copy, e.key)) setPath(copy, e.key, '[redacted]');
+  for (const site of Array.isArray(copy.sites) ? copy.sites : [])
+    if (isPlainObject(site?.ai) && site.ai.apiKey) site.ai.apiKey = '[redacted]';
   return copy;
 }
 
 function docsType(e) {
   if (e.type === 'enum') return e.values.map((v) => `\`${v}\``).join(' \\| ');
   if (e.type === 'integer') return (e.max ?? MAX_INT) === MAX_INT ? `integer ≥ ${e.min}` : `integer ${e.min}–${e.max}`;
+  if (e.type === 'number') return `number ${e.min}–${e.max}`;
+  if (e.type === 'boolean') return 'boolean';
   if (e.key === 'sites') return 'array of sites';
+  if (e.of === 'string') return 'array of strings';
+  if (e.of === 'faq') return 'array of `{question, answer}`';
+  if (e.type === 'array') return 'array';
+  if (e.format === 'url') return 'URL';
   return e.format === 'email' ? 'e-mail' : 'string';
 }
 
@@ -286,7 +357,15 @@ function docs() {
     store: { synchronous: 'full' },
     limits: { maxTextBytes: 8192 },
     admin: { email: 'you@example.com' },
-    sites: [{ key: 'shop', name: 'Shop', allowedOrigins: ['https://shop.example'] }],
+    ai: { baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini', greeting: 'Hi! How can I help?' },
+    sites: [
+      {
+        key: 'shop',
+        name: 'Shop',
+        allowedOrigins: ['https://shop.example'],
+        ai: { knowledge: [{ question: 'How long does delivery take?', answer: '2-4 working days in the EU.' }] },
+      },
+    ],
   };
   return [
     '# Configuration',
@@ -309,15 +388,18 @@ function docs() {
     'SB_CONFIG_INVALID: limits.maxFrameBytes must be an integer >= 1024 (got "64k" from SWITCHBOARD_MAX_FRAME_BYTES)',
     '```',
     '',
-    'Secrets are never printed: configuration dumps and error messages show `[redacted]`.',
+    'Secrets are never printed: configuration dumps and error messages show `[redacted]`. The AI',
+    'key is best given in the environment (`SWITCHBOARD_AI_API_KEY`).',
     '',
     '| key | environment | type | default | meaning |',
     '|---|---|---|---|---|',
     ...rows,
     '',
-    'A site is `{key, name, enabled, allowedOrigins, settings}`: `key` is 1–64 lower-case letters,',
+    'A site is `{key, name, enabled, allowedOrigins, settings, ai}`: `key` is 1–64 lower-case letters,',
     'digits, `-` or `_`; `enabled` defaults to `true`; `allowedOrigins` lists the page origins',
-    'allowed to open visitor connections (`["*"]` for any); `settings` is an object for the widget.',
+    'allowed to open visitor connections (`["*"]` for any); `settings` is an object for the widget;',
+    '`ai` overrides any `ai.*` setting for that site (`{"ai": {"enabled": false}}`, its own',
+    '`systemPrompt`, `knowledge`, even its own `baseUrl`/`apiKey`/`model`). See docs/ai.md.',
     '',
     'Example `switchboard.config.json` (the admin password is best given in the environment):',
     '',

@@ -32,8 +32,8 @@ function argError(message) {
 
 /** The configuration the core receives: no secrets it does not need. */
 function nativeConfig(config) {
-  const { admin, ...rest } = config;
-  return { ...rest, log: { level: config.log.level === 'silent' ? 'error' : config.log.level } };
+  const { admin, ai, ...rest } = config;
+  return { ...rest, aiJson: JSON.stringify(ai), log: { level: config.log.level === 'silent' ? 'error' : config.log.level } };
 }
 
 class Server extends EventEmitter {
@@ -197,7 +197,7 @@ class Server extends EventEmitter {
 
   /**
    * Creates or updates a site; fields left out keep their stored value (or the default).
-   * @param {{key: string, name?: string, enabled?: boolean, allowedOrigins?: string[], settings?: object}} site
+   * @param {{key: string, name?: string, enabled?: boolean, allowedOrigins?: string[], settings?: object, ai?: object}} site
    * @returns {Promise<object>} the site as stored
    */
   async putSite(site) {
@@ -214,10 +214,12 @@ class Server extends EventEmitter {
       enabled: site.enabled ?? existing?.enabled ?? true,
       allowedOrigins: site.allowedOrigins ?? existing?.allowedOrigins ?? [],
       settings: site.settings ?? existing?.settings ?? {},
+      // The stored key comes back as "(set)"; the core keeps the key when given that back.
+      ai: site.ai ?? existing?.ai ?? {},
       createdAt: existing?.createdAt || Date.now(),
     };
     await this._call(() => this[kCore].putSite(stored));
-    return stored;
+    return stored.ai.apiKey ? { ...stored, ai: { ...stored.ai, apiKey: '(set)' } } : stored;
   }
 
   /** @returns {Promise<object[]>} every site */
@@ -265,7 +267,7 @@ class Server extends EventEmitter {
   }
 
   _onHttp(req) {
-    const ctx = { core: this[kCore], config: this[kConfig], logger: this[kLogger], dummyHash: this[kDummyHash] };
+    const ctx = { server: this, core: this[kCore], config: this[kConfig], logger: this[kLogger], dummyHash: this[kDummyHash] };
     this[kRouter].handle(req, ctx).then((res) => {
       if (this[kState] !== 'running' && this[kState] !== 'stopping') return;
       try {

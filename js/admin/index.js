@@ -5,7 +5,7 @@
 const { Router, HttpError, validateBody } = require('./router');
 const { publicAgent } = require('./views');
 
-const resources = [require('./routes/auth')];
+const resources = [require('./routes/auth'), require('./routes/ai')];
 
 /**
  * A router with every resource's routes.

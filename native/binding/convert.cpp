@@ -37,6 +37,17 @@ std::vector<std::string> get_strings(const Napi::Object& o, const char* key) {
   return out;
 }
 
+std::string stringify(Napi::Env env, Napi::Value v) {
+  auto json = env.Global().Get("JSON").As<Napi::Object>();
+  auto text = json.Get("stringify").As<Napi::Function>().Call(json, {v});
+  return text.IsString() ? text.As<Napi::String>().Utf8Value() : "{}";
+}
+
+Napi::Value parse(Napi::Env env, const std::string& text) {
+  auto json = env.Global().Get("JSON").As<Napi::Object>();
+  return json.Get("parse").As<Napi::Function>().Call(json, {Napi::String::New(env, text)});
+}
+
 Napi::Array to_array(Napi::Env env, const std::vector<std::string>& v) {
   auto a = Napi::Array::New(env, v.size());
   for (uint32_t i = 0; i < v.size(); i++) a.Set(i, v[i]);
@@ -80,11 +91,9 @@ store::site to_site(const Napi::Object& o) {
   s.allowed_origins = get_strings(o, "allowedOrigins");
   s.settings_json = get_string(o, "settingsJson", "{}");
   auto settings = o.Get("settings");
-  if (settings.IsObject()) {
-    auto json = o.Env().Global().Get("JSON").As<Napi::Object>();
-    auto text = json.Get("stringify").As<Napi::Function>().Call(json, {settings});
-    if (text.IsString()) s.settings_json = text.As<Napi::String>().Utf8Value();
-  }
+  if (settings.IsObject()) s.settings_json = stringify(o.Env(), settings);
+  auto ai = o.Get("ai");
+  if (ai.IsObject()) s.ai_json = stringify(o.Env(), ai);
   s.created_ms = static_cast<std::int64_t>(get_number(o, "createdAt", 0));
   return s;
 }
@@ -95,10 +104,23 @@ Napi::Object from_site(Napi::Env env, const store::site& s) {
   o.Set("name", s.name);
   o.Set("enabled", s.enabled);
   o.Set("allowedOrigins", to_array(env, s.allowed_origins));
-  auto json = env.Global().Get("JSON").As<Napi::Object>();
-  o.Set("settings", json.Get("parse").As<Napi::Function>().Call(
-                        json, {Napi::String::New(env, s.settings_json)}));
+  o.Set("settings", parse(env, s.settings_json));
+  // The site's own AI key stays inside: callers see whether one is set, never the key.
+  auto ai = parse(env, s.ai_json);
+  if (ai.IsObject()) {
+    auto a = ai.As<Napi::Object>();
+    if (a.Has("apiKey")) a.Set("apiKey", "(set)");
+  }
+  o.Set("ai", ai);
   o.Set("createdAt", Napi::Number::New(env, static_cast<double>(s.created_ms)));
+  return o;
+}
+
+Napi::Object from_ai_usage(Napi::Env env, const store::ai_usage_totals& t) {
+  auto o = Napi::Object::New(env);
+  o.Set("requests", Napi::Number::New(env, static_cast<double>(t.requests)));
+  o.Set("promptTokens", Napi::Number::New(env, static_cast<double>(t.prompt_tokens)));
+  o.Set("completionTokens", Napi::Number::New(env, static_cast<double>(t.completion_tokens)));
   return o;
 }
 

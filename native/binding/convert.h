@@ -19,6 +19,8 @@ bool get_bool(const Napi::Object& o, const char* key, bool fallback);
 store::agent to_agent(const Napi::Object& o);
 Napi::Object from_agent(Napi::Env env, const store::agent& a);
 store::site to_site(const Napi::Object& o);
+/** The site's `ai.apiKey`, if any, comes out as "(set)". */
 Napi::Object from_site(Napi::Env env, const store::site& s);
+Napi::Object from_ai_usage(Napi::Env env, const store::ai_usage_totals& t);
 
 }  // namespace sb::binding

@@ -76,6 +76,8 @@ Napi::Function core::define(Napi::Env env) {
                          InstanceMethod<&core::put_site>("putSite"),
                          InstanceMethod<&core::list_sites>("listSites"),
                          InstanceMethod<&core::sign_agent_token>("signAgentToken"),
+                         InstanceMethod<&core::verify_agent_token>("verifyAgentToken"),
+                         InstanceMethod<&core::ai_usage>("aiUsage"),
                      });
 }
 
@@ -95,6 +97,7 @@ core::core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<core>(info) {
   }
   auto log_cfg = cfg.Get("log");
   if (log_cfg.IsObject()) s.log_level = get_string(log_cfg.As<Napi::Object>(), "level", "info");
+  s.ai_json = get_string(cfg, "aiJson", "");
   auto& o = s.server;
   o.host = get_string(cfg, "host", "0.0.0.0");
   o.port = static_cast<std::uint16_t>(get_number(cfg, "port", 8080));
@@ -127,10 +130,12 @@ core::~core() { shutdown_now(); }
 
 void core::shutdown_now() {
   if (server_) server_->stop();
+  if (ai_) ai_->shutdown();
   if (store_) store_->close();
   util::set_log_sink(nullptr);
   server_.reset();
   hub_.reset();
+  ai_.reset();
   registry_.reset();
   store_.reset();
 }
@@ -167,7 +172,11 @@ Napi::Value core::start(const Napi::CallbackInfo& info) {
     if (!store_) return fail("SB_STORE_UNAVAILABLE", error);
   }
   registry_ = std::make_unique<hub::registry>();
-  hub_ = std::make_unique<hub::hub>(hub::hub_options{}, *store_, *registry_, bridge);
+  hub::hub_options ho;
+  ho.ai_defaults_json = settings_.ai_json;
+  hub_ = std::make_unique<hub::hub>(ho, *store_, *registry_, bridge);
+  ai_ = std::make_unique<ai::client>();
+  hub_->set_ai(ai_.get());
   if (hub_->start(error) != store::status::ok) return fail("SB_STORE_UNAVAILABLE", error);
   server_ = std::make_unique<transport::server>(settings_.server, *hub_, bridge);
   if (!server_->start(error)) return fail("SB_LISTEN_FAILED", error);
@@ -191,12 +200,15 @@ Napi::Value core::stop(const Napi::CallbackInfo& info) {
     settings_.server.shutdown_grace_ms = info[0].As<Napi::Number>().Int64Value();
   transport::server* srv = server_.get();
   store::store* st = store_.get();
-  // Stopping waits for sockets and the store's last commit: off the JS thread. The bridge is
-  // released only when that is done, so that the last events still reach JS.
+  ai::client* ai = ai_.get();
+  // Stopping waits for sockets, AI streams and the store's last commit: off the JS thread. The
+  // bridge is released only when that is done, so that the last events still reach JS. Bot
+  // replies that completed before the AI client stopped are still stored.
   return queue(
       env,
-      [srv, st] {
+      [srv, st, ai] {
         srv->stop();
+        ai->shutdown();
         st->close();
         return store::status::ok;
       },
@@ -221,6 +233,25 @@ Napi::Value core::stats(const Napi::CallbackInfo& info) {
   o.Set("queued", n(h.queued));
   o.Set("messagesAcked", n(h.messages_acked));
   o.Set("messagesFailed", n(h.messages_failed));
+  auto bot = Napi::Object::New(env);
+  bot.Set("streams", n(h.bot_streams));
+  bot.Set("replies", n(h.bot_replies));
+  bot.Set("failures", n(h.bot_failures));
+  bot.Set("handoffs", n(h.bot_handoffs));
+  bot.Set("assistRequests", n(h.assist_requests));
+  if (ai_) {
+    auto a = ai_->stats();
+    bot.Set("upstreamActive", n(a.active));
+    bot.Set("upstreamStarted", n(a.started));
+    bot.Set("upstreamCompleted", n(a.completed));
+    bot.Set("upstreamFailed", n(a.failed));
+    bot.Set("upstreamCancelled", n(a.cancelled));
+    bot.Set("upstreamRetries", n(a.retries));
+    bot.Set("promptTokens", n(a.prompt_tokens));
+    bot.Set("completionTokens", n(a.completion_tokens));
+    bot.Set("lastError", a.last_error);
+  }
+  o.Set("ai", bot);
   if (server_) o.Set("websockets", n(server_->websocket_count()));
   if (store_) {
     auto s = store_->stats();
@@ -334,6 +365,33 @@ Napi::Value core::sign_agent_token(const Napi::CallbackInfo& info) {
   auto ttl =
       info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 43200;
   return Napi::String::New(env, hub_->sign_agent_token(id, ttl));
+}
+
+Napi::Value core::verify_agent_token(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  require_started(env);
+  auto o = Napi::Object::New(env);
+  std::string agent_id;
+  auto token =
+      info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  auto err = hub_->verify_agent_token(token, agent_id);
+  if (err == hub::token_error::none)
+    o.Set("agentId", agent_id);
+  else
+    o.Set("error", hub::to_string(err));
+  return o;
+}
+
+Napi::Value core::ai_usage(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  require_started(env);
+  auto site = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  auto conv = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  auto totals = std::make_shared<store::ai_usage_totals>();
+  store::store* st = store_.get();
+  return queue(
+      env, [st, site, conv, totals] { return st->ai_usage(site, conv, *totals); },
+      [totals](Napi::Env e) { return from_ai_usage(e, *totals); });
 }
 
 }  // namespace sb::binding

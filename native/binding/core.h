@@ -7,6 +7,7 @@
 
 #include <napi.h>
 
+#include "ai/client.h"
 #include "binding/event_bridge.h"
 #include "hub/hub.h"
 #include "hub/registry.h"
@@ -34,6 +35,8 @@ class core final : public Napi::ObjectWrap<core> {
   Napi::Value put_site(const Napi::CallbackInfo& info);
   Napi::Value list_sites(const Napi::CallbackInfo& info);
   Napi::Value sign_agent_token(const Napi::CallbackInfo& info);
+  Napi::Value verify_agent_token(const Napi::CallbackInfo& info);
+  Napi::Value ai_usage(const Napi::CallbackInfo& info);
 
   void require_started(Napi::Env env) const;
   void shutdown_now();
@@ -43,10 +46,12 @@ class core final : public Napi::ObjectWrap<core> {
     std::string driver = "sqlite";
     bool synchronous_full = true;
     std::string log_level = "info";
+    std::string ai_json;  // config `ai`, as JSON: the assistant's defaults for every site
     transport::server_options server;
   };
   settings settings_;
   std::unique_ptr<event_bridge> bridge_;
+  std::unique_ptr<ai::client> ai_;  // outlives the hub that calls it
   std::unique_ptr<store::store> store_;
   std::unique_ptr<hub::registry> registry_;
   std::unique_ptr<hub::hub> hub_;

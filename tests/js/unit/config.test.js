@@ -191,8 +191,11 @@ describe('docs()', () => {
   it('every schema entry is complete', () => {
     for (const e of schema) {
       expect(typeof e.description).toBe('string');
-      expect(['integer', 'string', 'enum', 'array']).toContain(e.type);
+      expect(['integer', 'number', 'boolean', 'string', 'enum', 'array']).toContain(e.type);
       if (e.type === 'integer') expect(Number.isInteger(e.min)).toBe(true);
+      if (e.type === 'number') expect(e.default).toBeGreaterThanOrEqual(e.min);
+      if (e.type === 'number') expect(e.default).toBeLessThanOrEqual(e.max);
+      if (e.type === 'boolean') expect(typeof e.default).toBe('boolean');
       if (e.type === 'enum') expect(e.values).toContain(e.default);
     }
   });
