@@ -9,7 +9,9 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const prefix = path.resolve(path.dirname(process.execPath), '..');
-const args = ['rebuild', '--release'];
+// configure + build rather than rebuild: rebuild deletes build/, and with it the CMake tree
+// of the tests (build/cmake); ccache makes a build after configure as quick as it can be.
+const args = ['--release'];
 if (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) {
   args.push(`--nodedir=${prefix}`);
 }
@@ -38,5 +40,7 @@ if (!env.CXX && spawnSync('ccache', ['--version']).status === 0) {
   env.CCACHE_BASEDIR = env.CCACHE_BASEDIR || root;
   env.CCACHE_NOHASHDIR = '1';
 }
-const r = spawnSync(process.execPath, [gyp, ...args], { cwd: root, stdio: 'inherit', env });
-process.exit(r.status === null ? 1 : r.status);
+for (const step of ['configure', 'build']) {
+  const r = spawnSync(process.execPath, [gyp, step, ...args], { cwd: root, stdio: 'inherit', env });
+  if (r.status !== 0) process.exit(r.status === null ? 1 : r.status);
+}
