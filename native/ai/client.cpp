@@ -73,6 +73,15 @@ struct client::impl {
     if (thread.joinable()) thread.join();
   }
   void run();
+  /** A new stream at its upstream's gate: started, queued, or shed (finished). */
+  void admit(transfer& t, std::int64_t now);
+  /** A retry that is due: started if a slot is free, else queued first in line. */
+  void readmit(transfer& t, std::int64_t now);
+  /** Gives back the slot `t` holds, telling the gate how it went. */
+  void release(transfer& t, bool overloaded, std::int64_t now);
+  /** Starts waiting requests while their gate has free slots. */
+  void pump(gate& g, std::int64_t now);
+  gate& gate_for(const transfer& t);
   void launch(transfer& t, std::int64_t now);
   void on_done(transfer& t, CURLcode code, std::int64_t now);
   void retry_or_fail(transfer& t, const char* kind, std::string detail, std::int64_t now);
@@ -96,7 +105,103 @@ struct client::impl {
   // The client's thread only.
   std::unordered_map<std::uint64_t, std::unique_ptr<transfer>> live;
   std::vector<CURL*> spare;
+  std::unordered_map<std::string, std::unique_ptr<gate>> gates;  // by "<base URL> <model>"
+  std::int64_t stats_ms = 0;
 };
+
+namespace {
+/** Failures that say the upstream is past its capacity: they cut the gate's limit. */
+bool signals_overload(std::string_view kind) {
+  return kind == "connect" || kind == "timeout_connect" || kind == "timeout_first_token" ||
+         kind == "timeout_idle" || kind == "timeout_total" || kind == "http_429" ||
+         (kind.size() == 8 && kind.substr(0, 6) == "http_5");
+}
+}  // namespace
+
+gate& client::impl::gate_for(const transfer& t) {
+  const auto& up = t.req.upstream;
+  std::string key = up.base_url + " " + up.request.model;
+  auto& g = gates[key];
+  if (!g) {
+    gate_options o;
+    o.limit.max_limit = up.max_concurrency;
+    o.limit.initial_limit = std::min(up.initial_concurrency, up.max_concurrency);
+    // Shown in stats and metrics: without any user:password@ in the URL.
+    std::string name = key;
+    auto scheme = name.find("://");
+    auto at = name.find('@');
+    if (scheme != std::string::npos && at != std::string::npos && at < name.find('/', scheme + 3))
+      name.erase(scheme + 3, at - scheme - 2);
+    g = std::make_unique<gate>(std::move(name), o);
+  }
+  return *g;
+}
+
+void client::impl::admit(transfer& t, std::int64_t now) {
+  gate& g = gate_for(t);
+  t.gate_of = &g;
+  t.started_ms = now;  // the total timeout and the wait budget count from here
+  std::int64_t deadline = now + t.req.upstream.queue_timeout_ms;
+  std::string why;
+  switch (g.admit(t.req.site, deadline, now, why)) {
+    case gate::verdict::go:
+      t.holding = true;
+      t.slot_ms = now;
+      return launch(t, now);
+    case gate::verdict::wait:
+      t.queued = true;
+      return g.enqueue(t.req.site, t.id, deadline, false);
+    case gate::verdict::shed:
+      return finish(t, stream_end::failed, "overloaded", why);
+  }
+}
+
+void client::impl::readmit(transfer& t, std::int64_t now) {
+  gate& g = *t.gate_of;
+  if (g.try_take(t.req.site)) {
+    t.holding = true;
+    t.slot_ms = now;
+    return launch(t, now);
+  }
+  // The wait budget counts from the request's start, retries included: a visitor never waits
+  // for a slot longer than that in all.
+  std::int64_t deadline = t.started_ms + t.req.upstream.queue_timeout_ms;
+  if (deadline <= now)
+    return finish(t, stream_end::failed, "queue_timeout",
+                  "no slot at the upstream for the retry within the wait budget");
+  t.waiting = false;
+  t.queued = true;
+  g.enqueue(t.req.site, t.id, deadline, true);
+}
+
+void client::impl::release(transfer& t, bool overloaded, std::int64_t now) {
+  if (!t.holding) return;
+  t.holding = false;
+  gate& g = *t.gate_of;
+  std::int64_t held = now - t.slot_ms;
+  if (overloaded)
+    g.overloaded(t.req.site, held, now);
+  else if (t.first_token_ms)
+    g.succeeded(t.req.site, t.first_token_ms - t.attempt_ms, held, now);
+  else
+    g.ignored(t.req.site, held);
+}
+
+void client::impl::pump(gate& g, std::int64_t now) {
+  std::uint64_t id;
+  while (g.next(id, now)) {
+    auto it = live.find(id);
+    if (it == live.end()) {
+      g.ignored("", 0);  // cannot happen: finished streams leave the queue
+      continue;
+    }
+    transfer& t = *it->second;
+    t.queued = false;
+    t.holding = true;
+    t.slot_ms = now;
+    launch(t, now);
+  }
+}
 
 void client::impl::run() {
   std::int64_t sleep_ms = max_poll_ms;
@@ -114,7 +219,7 @@ void client::impl::run() {
     for (auto& t : new_streams) {
       transfer& ref = *t;
       live.emplace(t->id, std::move(t));
-      launch(ref, now);
+      admit(ref, now);
     }
     for (auto id : cancelled) {
       auto it = live.find(id);
@@ -198,6 +303,9 @@ void client::impl::retry_or_fail(transfer& t, const char* kind, std::string deta
     spare.push_back(t.easy);
     t.easy = nullptr;
   }
+  // The slot goes back while the retry waits; the retry queues for one like any request.
+  release(t, signals_overload(kind), now);
+  pump(*t.gate_of, now);
   t.result.http_status = static_cast<int>(t.status);
   t.waiting = true;
   t.due_ms = now + delay;
@@ -209,9 +317,23 @@ std::int64_t client::impl::check_timers(std::int64_t now) {
   std::int64_t sleep = max_poll_ms;
   std::vector<std::pair<transfer*, const char*>> expired;
   std::vector<transfer*> due;
+  std::vector<std::uint64_t> shed;
+  for (auto& kv : gates) {
+    kv.second->expire(now, shed);
+    auto soonest = kv.second->next_deadline();
+    if (soonest >= 0) sleep = std::min(sleep, std::max<std::int64_t>(soonest - now, 1));
+  }
+  for (auto id : shed) {
+    auto it = live.find(id);
+    if (it == live.end()) continue;
+    it->second->queued = false;
+    finish(*it->second, stream_end::failed, "queue_timeout",
+           "no slot at the upstream within the wait budget");
+  }
   for (auto& kv : live) {
     transfer& t = *kv.second;
     const auto& up = t.req.upstream;
+    if (t.queued) continue;  // waiting for a slot: its deadline above applies
     if (now - t.started_ms > up.total_timeout_ms) {
       expired.emplace_back(&t, "timeout_total");
     } else if (t.waiting) {
@@ -225,7 +347,15 @@ std::int64_t client::impl::check_timers(std::int64_t now) {
       expired.emplace_back(&t, "timeout_idle");
     }
   }
-  for (auto* t : due) launch(*t, now);
+  for (auto* t : due) readmit(*t, now);
+  if (now - stats_ms >= 100) {
+    // The gates live on this thread; stats() reads a copy at most 100 ms old.
+    stats_ms = now;
+    std::vector<gate_stats> snap;
+    for (auto& kv : gates) snap.push_back(kv.second->stats(now));
+    std::lock_guard<std::mutex> lock(mu);
+    st.upstreams = std::move(snap);
+  }
   for (auto& [t, kind] : expired) finish(*t, stream_end::failed, kind, "no answer in time");
   return std::max<std::int64_t>(sleep, 1);
 }
@@ -240,6 +370,10 @@ void client::impl::finish(transfer& t, stream_end end, const char* kind, std::st
       curl_easy_cleanup(t.easy);
     t.easy = nullptr;
   }
+  if (t.queued) t.gate_of->drop(t.id);
+  bool overload = end == stream_end::failed && signals_overload(kind);
+  if (t.gate_of) release(t, overload, steady_ms());
+  gate* g = t.gate_of;
   stream_result r = std::move(t.result);
   r.end = end;
   r.error = kind;
@@ -274,6 +408,7 @@ void client::impl::finish(transfer& t, stream_end end, const char* kind, std::st
   }
   auto handler = t.handler;
   live.erase(t.id);  // `t` is gone from here on
+  if (g) pump(*g, steady_ms());
   handler->on_end(std::move(r));
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ai/gate.h"
 #include "ai/settings.h"
 #include "ai/wire.h"
 
@@ -16,6 +17,7 @@ namespace sb::ai {
 
 struct chat_request {
   upstream_settings upstream;
+  std::string site;  // whose request: the upstream's wait queue is fair across sites
   std::vector<chat_message> messages;
   std::vector<tool_spec> tools;
 };
@@ -25,7 +27,9 @@ enum class stream_end { completed, cancelled, failed };
 struct stream_result {
   stream_end end = stream_end::completed;
   /** Why it failed: connect, timeout_connect, timeout_first_token, timeout_idle, timeout_total,
-   *  http_<status> (after retries when retryable), invalid_stream, upstream_error, cut. */
+   *  http_<status> (after retries when retryable), invalid_stream, upstream_error, cut;
+   *  overloaded (shed by the upstream's gate: throttled, queue full, or the wait would exceed
+   *  the budget) or queue_timeout (waited past the budget): the upstream is at capacity. */
   std::string error;
   std::string detail;  // human-readable, for logs and admin stats; never contains the key
   int http_status = 0;
@@ -54,7 +58,8 @@ struct client_options {
 };
 
 struct client_stats {
-  std::uint64_t active = 0;  // streams started and not ended
+  std::vector<gate_stats> upstreams;  // one per upstream (base URL + model) used so far
+  std::uint64_t active = 0;           // streams started and not ended
   std::uint64_t started = 0, completed = 0, failed = 0, cancelled = 0, retries = 0;
   std::uint64_t prompt_tokens = 0, completion_tokens = 0;
   std::string last_error;  // "<kind>: <detail>" of the latest failure, for the admin stats

@@ -90,6 +90,9 @@ void overlay(const json& j, reader& r, bot_settings& s, std::vector<faq_entry>& 
   r.integer(j, "maxRetries", up.max_retries, 0);
   r.integer(j, "retryBaseMs", up.retry_base_ms, 1);
   r.integer(j, "retryMaxMs", up.retry_max_ms, 1);
+  r.integer(j, "queueTimeoutMs", up.queue_timeout_ms, 0);
+  r.integer(j, "maxConcurrency", up.max_concurrency, 1);
+  r.integer(j, "initialConcurrency", up.initial_concurrency, 1);
   r.str(j, "botName", s.bot_name);
   r.str(j, "systemPrompt", s.system_prompt);
   r.str(j, "greeting", s.greeting);
@@ -101,6 +104,7 @@ void overlay(const json& j, reader& r, bot_settings& s, std::vector<faq_entry>& 
   r.integer(j, "knowledgeTop", s.knowledge_top, 0);
   r.str(j, "handoffMessage", s.handoff_message);
   r.str(j, "unavailableMessage", s.unavailable_message);
+  r.str(j, "busyMessage", s.busy_message);
   r.str(j, "offlineMessage", s.offline_message);
   r.knowledge(j, faq);
   if (j.contains("enabled") && !j["enabled"].is_null()) {
@@ -127,6 +131,8 @@ bool parse_object(std::string_view text, const char* where, json& out, std::stri
 std::shared_ptr<const bot_settings> make_bot_settings(std::string_view defaults_json,
                                                       std::string_view site_json,
                                                       std::string& error) {
+  // The caller may pass a string that holds an earlier call's error (the hub's fallback does).
+  error.clear();
   json defaults, site;
   if (!parse_object(defaults_json, "ai", defaults, error) ||
       !parse_object(site_json, "site.ai", site, error))
@@ -140,6 +146,9 @@ std::shared_ptr<const bot_settings> make_bot_settings(std::string_view defaults_
   reader rs{error, "site.ai"};
   overlay(site, rs, *s, faq, site_enabled_set);
   if (!error.empty()) return nullptr;
+  // Before `configured`: a base URL of only slashes is no URL.
+  while (!s->upstream.base_url.empty() && s->upstream.base_url.back() == '/')
+    s->upstream.base_url.pop_back();
   bool configured = !s->upstream.base_url.empty() && !s->upstream.request.model.empty();
   if (site_enabled_set)
     s->enabled = s->enabled && configured;
@@ -147,8 +156,6 @@ std::shared_ptr<const bot_settings> make_bot_settings(std::string_view defaults_
     s->enabled = default_enabled && configured;
   else
     s->enabled = configured;
-  while (!s->upstream.base_url.empty() && s->upstream.base_url.back() == '/')
-    s->upstream.base_url.pop_back();
   s->knowledge = std::make_shared<knowledge_base>(std::move(faq));
   return s;
 }

@@ -24,6 +24,9 @@ struct upstream_settings {
   int max_retries = 2;                 // before the first token only
   int retry_base_ms = 250;             // backoff: base * 2^attempt, capped, with jitter
   int retry_max_ms = 5000;
+  int queue_timeout_ms = 10000;  // longest wait for a slot at the upstream's gate (ai/gate.h)
+  int max_concurrency = 512;     // the gate's learned limit never exceeds this
+  int initial_concurrency = 32;  // and starts here
 };
 
 struct bot_settings {
@@ -45,6 +48,8 @@ struct bot_settings {
   std::string handoff_message = "I'm connecting you with a member of our team.";
   // On a failure the visitor reads unavailable_message, then handoff or offline message.
   std::string unavailable_message = "Sorry, our assistant is unavailable right now.";
+  // Instead of unavailable_message when the upstream is at capacity (the request was shed).
+  std::string busy_message = "Our assistant is busy right now.";
   std::string offline_message =
       "Nobody from our team is online right now. Leave your message here and we will answer as "
       "soon as we can.";
@@ -53,7 +58,8 @@ struct bot_settings {
 /**
  * Parses the defaults and one site's overrides (both JSON objects; empty means {}). The site
  * may set `enabled`; otherwise the assistant is on when a base URL and a model are known.
- * Returns null and sets `error` (naming the key, never a value) when a field has a wrong type.
+ * Returns null and sets `error` (naming the key, never a value) when a field has a wrong type;
+ * otherwise leaves `error` empty, whatever it held before.
  */
 std::shared_ptr<const bot_settings> make_bot_settings(std::string_view defaults_json,
                                                       std::string_view site_json,

@@ -64,6 +64,12 @@ void transfer::prepare(CURL* e, std::int64_t now_ms) {
   attempt_ms = now_ms;
   if (!started_ms) started_ms = now_ms;
   result.attempts++;
+  // What an earlier attempt read (a tool call's first fragments, a finish reason) is not part
+  // of this one. Its content is: none was delivered, or there would be no retry.
+  result.tool_name.clear();
+  result.tool_args.clear();
+  result.finish_reason.clear();
+  result.usage = {};
   status = 0;
   is_sse = saw_response = saw_done = false;
   retry_after_ms = -1;
@@ -97,14 +103,17 @@ void transfer::on_header(std::string_view line) {
     retry_after_ms = parse_retry_after(std::string(line.substr(name.size())));
 }
 
+void transfer::read_response() {
+  if (saw_response) return;
+  saw_response = true;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  char* type = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
+  is_sse = type && strcasestr(type, "text/event-stream") != nullptr;
+}
+
 bool transfer::on_body(std::string_view bytes, std::int64_t now_ms) {
-  if (!saw_response) {
-    saw_response = true;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    char* type = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
-    is_sse = type && strcasestr(type, "text/event-stream") != nullptr;
-  }
+  read_response();
   if (status < 200 || status >= 300 || !is_sse) {
     if (raw.size() + bytes.size() > opts.max_body_bytes) {
       fail("invalid_stream", "the answer is larger than the client accepts");
@@ -121,6 +130,8 @@ bool transfer::on_body(std::string_view bytes, std::int64_t now_ms) {
 }
 
 void transfer::on_body_end() {
+  // A response with an empty body (a 429 or 401 often has one) never reached on_body.
+  read_response();
   if (status < 200 || status >= 300) return;
   std::string content;
   if (is_sse) {
@@ -164,6 +175,7 @@ bool transfer::on_event(std::string_view data, std::string& content) {
 void transfer::deliver(const std::string& content, std::int64_t now_ms) {
   if (content.empty()) return;
   last_token_ms = now_ms;
+  if (!result.delivered) first_token_ms = now_ms;
   result.delivered = true;
   result.text += content;
   handler->on_delta(content);

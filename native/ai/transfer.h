@@ -45,11 +45,18 @@ struct transfer {
   curl_slist* headers = nullptr;
   CURL* easy = nullptr;  // while an attempt runs
 
-  std::int64_t started_ms = 0;     // first attempt
-  std::int64_t attempt_ms = 0;     // this attempt
-  std::int64_t last_token_ms = 0;  // latest content
-  bool waiting = false;            // between attempts
-  std::int64_t due_ms = 0;         // when waiting: next attempt
+  std::int64_t started_ms = 0;      // first attempt
+  std::int64_t attempt_ms = 0;      // this attempt
+  std::int64_t last_token_ms = 0;   // latest content
+  std::int64_t first_token_ms = 0;  // first content of the attempt that delivered it
+  bool waiting = false;             // between attempts
+  std::int64_t due_ms = 0;          // when waiting: next attempt
+
+  // Admission at the upstream's gate (ai/gate.h).
+  gate* gate_of = nullptr;
+  bool queued = false;       // waiting for a slot
+  bool holding = false;      // holds a slot
+  std::int64_t slot_ms = 0;  // when it took the slot
 
   // Per attempt.
   long status = 0;
@@ -64,6 +71,8 @@ struct transfer {
   stream_result result;
 
  private:
+  /** Reads the status and content type, once per attempt, when the response is first seen. */
+  void read_response();
   /** One SSE event's data; false stops parsing (failure recorded). */
   bool on_event(std::string_view data, std::string& content);
   void deliver(const std::string& content, std::int64_t now_ms);

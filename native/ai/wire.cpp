@@ -90,6 +90,45 @@ bool decode(std::string_view text, const char* part, chunk& out) {
   return true;
 }
 
+/** Length of the valid UTF-8 sequence at `i`, 0 when there is none (RFC 3629: no overlongs,
+ *  surrogates or code points past U+10FFFF). */
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i), lo = 0x80, hi = 0xBF;
+  std::size_t len;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else
+    return 0;
+  if (i + len > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < len; k++)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  return len;
+}
+
+/** `s` with each byte that starts no valid UTF-8 sequence replaced by U+FFFD: an error body can
+ *  be anything (compressed, binary), and the message goes into logs and admin stats. */
+std::string to_valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = utf8_length(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      i++;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool decode_chunk(std::string_view data, chunk& out) { return decode(data, "delta", out); }
@@ -102,7 +141,7 @@ std::string error_message_of(std::string_view body) {
   if (!j.is_discarded() && j.is_object() && j.contains("error"))
     text = error_text(j["error"]);
   else
-    text = std::string(body.substr(0, 201));
+    text = to_valid_utf8(body.substr(0, 204));  // 204: a character begun before 200 is whole
   if (text.size() > 200) {
     std::size_t cut = 200;
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) cut--;

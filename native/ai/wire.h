@@ -50,8 +50,9 @@ struct chunk {
 bool decode_chunk(std::string_view data, chunk& out);
 /** Decodes a non-streamed `chat.completion` body (servers that ignore `stream`). */
 bool decode_completion(std::string_view body, chunk& out);
-/** The `error.message` of an error body, else the body's start; at most 200 bytes, on a UTF-8
- *  boundary. Never includes request headers (the API key is only ever in a header). */
+/** The `error.message` of an error body, else the body's start (bytes that are not UTF-8
+ *  replaced by U+FFFD); at most 200 bytes, on a UTF-8 boundary. Never includes request headers
+ *  (the API key is only ever in a header). */
 std::string error_message_of(std::string_view body);
 
 }  // namespace sb::ai
