@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "hub/admission.h"
 #include "hub/connection.h"
 
 namespace sb::hub {
@@ -33,6 +34,25 @@ class client {
   /** The visitor's site; empty for agents (they may serve several). */
   const std::string& site() const { return site_; }
   const std::string& name() const { return name_; }
+  /** The key its address is rate-limited by (hub/admission.h), "" when exempt. */
+  const std::string& ip_scope() const { return ip_scope_; }
+  void set_ip_scope(std::string k) { ip_scope_ = std::move(k); }
+  /** The rate rules cached for `version` of the hub's rules, or null. */
+  std::shared_ptr<const rate_rules> cached_rules(std::uint64_t version) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rules_version_ == version ? rules_ : nullptr;
+  }
+  void cache_rules(std::uint64_t version, std::shared_ptr<const rate_rules> r) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    rules_version_ = version;
+    rules_ = std::move(r);
+  }
+  /** Counts a refusal; true when the connection has flooded and must be closed. */
+  template <class Strike>
+  bool strike(Strike&& fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return fn(strikes_);
+  }
 
   /** Sends a frame that carries no seq. */
   void send(const frame_ptr& f) const {
@@ -126,8 +146,12 @@ class client {
   std::string principal_;
   std::string site_;
   std::string name_;
+  std::string ip_scope_;  // set once, before the client is shared
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  strike_counter strikes_;                           // guarded by mu_
+  mutable std::uint64_t rules_version_ = 0;          // guarded by mu_
+  mutable std::shared_ptr<const rate_rules> rules_;  // guarded by mu_
   // Guarded by mu_. A visitor has one or two conversations, an agent a handful: a vector
   // beats a hash map in memory and speed at these sizes.
   std::vector<std::pair<std::string, std::uint64_t>> seqs_;

@@ -14,7 +14,7 @@
 namespace sb::hub {
 
 hub::hub(hub_options opts, store::store& st, router& rt, event_sink* events)
-    : opts_(opts), store_(st), router_(rt), events_(events) {
+    : opts_(opts), store_(st), router_(rt), events_(events), admit_(opts_.admission) {
   post_ = [](std::function<void()> fn) { fn(); };
   router_.on_gap(
       [this](const client_ptr& c, const std::string& conv) { request_backfill(c, conv); });
@@ -23,6 +23,8 @@ hub::hub(hub_options opts, store::store& st, router& rt, event_sink* events)
 hub::~hub() { router_.on_gap(nullptr); }
 
 store::status hub::start(std::string& error) {
+  rate_defaults_ = parse_rate_rules(opts_.rate_limits_json, "", error);
+  if (!rate_defaults_) return store::status::internal;  // the JS layer validated it already
   std::string secret;
   auto st = store_.get_meta("token_secret", secret);
   if (st == store::status::not_found) {
@@ -66,6 +68,7 @@ store::status hub::start(std::string& error) {
   for (auto& s : sites) {
     sites_[s.key].rec = s;
     sites_[s.key].bot = parse_bot_settings(s);
+    sites_[s.key].limits = parse_site_limits(s);
   }
   for (auto& a : agents) agents_[a.id].rec = a;
   for (auto& c : convs) {
@@ -130,6 +133,7 @@ hello_outcome hub::hello(const std::shared_ptr<connection>& conn, protocol::clie
 hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn, protocol::client_frame& f,
                                  const peer_info& peer) {
   int agents_online = 0;
+  std::shared_ptr<const rate_rules> rules;
   {
     std::lock_guard<std::mutex> lock(assign_mu_);
     auto it = sites_.find(f.site);
@@ -137,7 +141,19 @@ hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn, protoc
     if (!it->second.rec.enabled) return refuse(4401, "site disabled");
     if (!origin_allowed(it->second.rec, peer.origin)) return refuse(1008, "origin not allowed");
     agents_online = it->second.agents_online;
+    rules = it->second.limits ? it->second.limits : rate_defaults_;
   }
+  // New visitors wait while the server is saturated; returning ones have a conversation to
+  // go on with.
+  if (f.visitor_token.empty() && saturated()) {
+    admit_.count_saturated_refusal();
+    return refuse(1013, "the server is busy; try again in a few seconds");
+  }
+  std::string ip = admit_.ip_scope(peer.remote);
+  auto d = admit_.check(action::connection, *rules, "", ip, f.site, util::now_ms());
+  if (!d.allowed)
+    return refuse(4429, "too many connections; retry in " +
+                            std::to_string((d.retry_after_ms + 999) / 1000) + " s");
 
   std::string visitor_id;
   bool returning = false;
@@ -173,6 +189,7 @@ hello_outcome hub::hello_visitor(const std::shared_ptr<connection>& conn, protoc
   }
 
   auto c = std::make_shared<client>(conn, role::visitor, visitor_id, f.site, name);
+  c->set_ip_scope(std::move(ip));
 
   std::string open_conv;
   std::uint64_t last_seq = 0;
@@ -306,8 +323,60 @@ void hub::goodbye(const client_ptr& c) {
 }
 
 void hub::send_error(const client_ptr& c, const std::string& ref, const char* code,
-                     const std::string& message) {
-  c->send(make_frame(protocol::error(ref, code, message)));
+                     const std::string& message, std::optional<std::int64_t> retry_after_ms) {
+  c->send(make_frame(protocol::error(ref, code, message, retry_after_ms)));
+}
+
+std::shared_ptr<const rate_rules> hub::parse_site_limits(const store::site& s) {
+  std::string error;
+  auto rules = parse_rate_rules(opts_.rate_limits_json, s.rate_limits_json, error);
+  if (rules) return rules;
+  util::log(util::log_level::error, "site rate limits ignored",
+            {{"site", s.key}, {"error", error}});
+  return rate_defaults_;
+}
+
+std::shared_ptr<const rate_rules> hub::rules_of(const client& c) {
+  if (c.site().empty()) return rate_defaults_;
+  // Cached on the client: the site map is locked only after a site's limits changed.
+  auto version = rules_version_.load(std::memory_order_acquire);
+  if (auto cached = c.cached_rules(version)) return cached;
+  std::shared_ptr<const rate_rules> rules;
+  {
+    std::lock_guard<std::mutex> lock(assign_mu_);
+    auto it = sites_.find(c.site());
+    rules = it != sites_.end() && it->second.limits ? it->second.limits : rate_defaults_;
+  }
+  c.cache_rules(version, rules);
+  return rules;
+}
+
+bool hub::admit(const client_ptr& c, action a, const std::string& ref) {
+  auto now = util::now_ms();
+  auto rules = rules_of(*c);
+  auto d = admit_.check(a, *rules, c->principal(), c->ip_scope(), c->site(), now);
+  if (d.allowed) return true;
+  const char* what = a == action::conversation ? "too many new conversations" : "too many messages";
+  send_error(
+      c, ref, "rate_limited",
+      std::string(what) + "; retry in " + std::to_string((d.retry_after_ms + 999) / 1000) + " s",
+      d.retry_after_ms);
+  if (c->strike([&](strike_counter& s) { return admit_.strike(s, now); })) {
+    util::log(util::log_level::warn, "connection closed for flooding",
+              {{"principal", c->principal()}, {"site", c->site()}});
+    c->close(4429, "flooding after warnings");
+  }
+  return false;
+}
+
+bool hub::saturated() {
+  admit_.report_store_backlog(store_.stats().writes_queued);
+  return admit_.saturated();
+}
+
+limiter::decision hub::check_login(std::string_view remote, std::string_view account) {
+  return admit_.check(action::login, *rate_defaults_, account, admit_.ip_scope(remote), "",
+                      util::now_ms());
 }
 
 store::status hub::put_site(const store::site& in) {
@@ -316,9 +385,12 @@ store::status hub::put_site(const store::site& in) {
   auto st = store_.put_site(s);
   if (st != store::status::ok) return st;
   auto bot = parse_bot_settings(s);
+  auto limits = parse_site_limits(s);
   std::lock_guard<std::mutex> lock(assign_mu_);
   sites_[s.key].rec = s;
   sites_[s.key].bot = std::move(bot);
+  sites_[s.key].limits = std::move(limits);
+  rules_version_++;
   return st;
 }
 

@@ -18,6 +18,7 @@
 #include "ai/client.h"
 #include "ai/prompt.h"
 #include "ai/settings.h"
+#include "hub/admission.h"
 #include "hub/client.h"
 #include "hub/router.h"
 #include "hub/tokens.h"
@@ -31,6 +32,8 @@ struct hub_options {
   std::size_t history_page = 200;           // store page size for resume replays
   std::uint64_t max_store_backlog = 50000;  // queued writes before reads pause
   std::string ai_defaults_json;             // config `ai` (JSON object): every site's defaults
+  std::string rate_limits_json;             // config `rateLimits` (JSON object): the defaults
+  admission_options admission;
 };
 
 /** What the embedding layer (the JS API) hears about. */
@@ -105,6 +108,9 @@ class hub {
   /** For the admin API: the same check an agent's hello gets. */
   token_error verify_agent_token(std::string_view token, std::string& agent_id) const;
   hub_stats stats();
+  admission& admit() { return admit_; }
+  /** Rate limits for a login attempt (from the admin API): by address and by account. */
+  limiter::decision check_login(std::string_view remote, std::string_view account);
   /** True while the store has more writes waiting than it should: transports then stop reading
    *  for a moment, so that a flood turns into TCP back-pressure instead of memory. */
   bool backlogged() const { return store_.stats().writes_queued > opts_.max_store_backlog; }
@@ -131,6 +137,7 @@ class hub {
     std::deque<std::string> queue;  // waiting conversation ids, oldest first
     int agents_online = 0;
     std::shared_ptr<const ai::bot_settings> bot;  // never null once loaded
+    std::shared_ptr<const rate_rules> limits;     // never null once loaded
   };
 
   conv_shard& shard_of(const std::string& conv) {
@@ -143,7 +150,7 @@ class hub {
                               const peer_info& peer);
   hello_outcome hello_agent(const std::shared_ptr<connection>& conn, protocol::client_frame& f);
   void send_error(const client_ptr& c, const std::string& ref, const char* code,
-                  const std::string& message);
+                  const std::string& message, std::optional<std::int64_t> retry_after_ms = {});
 
   // hub_messages.cpp
   void on_send(const client_ptr& c, protocol::client_frame& f);
@@ -171,6 +178,13 @@ class hub {
   friend class bot_stream;
   /** The site's assistant settings (never null). */
   void keep_ai_key(store::site& s);
+  std::shared_ptr<const rate_rules> parse_site_limits(const store::site& s);
+  std::shared_ptr<const rate_rules> rules_of(const client& c);
+  /** Rate-limits one event of `c`; on refusal sends `rate_limited` (ref `ref`) and closes the
+   *  connection with 4429 when it keeps flooding. True when allowed. */
+  bool admit(const client_ptr& c, action a, const std::string& ref);
+  /** The server is near saturation: new connections and conversations wait. */
+  bool saturated();
   std::shared_ptr<const ai::bot_settings> bot_settings_of(const std::string& site);
   std::shared_ptr<const ai::bot_settings> parse_bot_settings(const store::site& s);
   void bot_on_visitor_message(const store::message& m, const std::string& site, int bot_turns);
@@ -179,7 +193,9 @@ class hub {
   /** Moves a conversation from the bot to the humans' queue, with a system message saying so
    *  (`text`, or the offline text when no agent is online). */
   /** bot -> queued (assigned at once if an agent is free), with a system message saying so. */
-  void bot_handoff(const std::string& conv, const char* reason, bool failed = false);
+  enum class handoff_notice { none, unavailable, busy };
+  void bot_handoff(const std::string& conv, const char* reason,
+                   handoff_notice notice = handoff_notice::none);
   /** Stops the bot's reply in flight for `conv`, if any: delta-end, upstream closed. */
   void stop_bot(const std::string& conv, const char* reason);
   /** Stores a bot or system message and delivers it after commit. */
@@ -243,6 +259,10 @@ class hub {
   std::atomic<std::uint64_t> agents_connected_{0};
   std::atomic<std::uint64_t> messages_acked_{0};
   std::atomic<std::uint64_t> messages_failed_{0};
+
+  admission admit_;
+  std::shared_ptr<const rate_rules> rate_defaults_;  // never null
+  std::atomic<std::uint64_t> rules_version_{1};      // bumped when a site's limits change
 
   ai::client* ai_ = nullptr;
   std::mutex bots_mu_;

@@ -100,6 +100,7 @@ void hub::bot_reply(const std::string& conv, const std::string& site, const std:
     auto s = bot_settings_of(stream->site);
     ai::chat_request req;
     req.upstream = s->upstream;
+    req.site = stream->site;
     req.messages = ai::bot_prompt(*s, load_turns(stream->conv, s->history_turns));
     if (s->tool_handoff) req.tools.push_back(ai::transfer_tool());
     std::shared_ptr<bot_stream> previous;
@@ -203,10 +204,13 @@ void hub::bot_finished(bot_stream& s, ai::stream_result&& r) {
   bot_failures_++;
   if (r.delivered)
     router_.send(s.visitor, make_frame(protocol::delta_end(s.conv, s.key, "upstream_error")));
-  bot_handoff(s.conv, "assistant_failed", true);
+  // At capacity (shed by the gate) reads differently from broken.
+  bool busy = r.error == "overloaded" || r.error == "queue_timeout" || r.error == "http_429";
+  bot_handoff(s.conv, busy ? "assistant_busy" : "assistant_failed",
+              busy ? handoff_notice::busy : handoff_notice::unavailable);
 }
 
-void hub::bot_handoff(const std::string& conv, const char* reason, bool failed) {
+void hub::bot_handoff(const std::string& conv, const char* reason, handoff_notice notice) {
   effects fx;
   bool someone = false;
   std::string site;
@@ -235,7 +239,9 @@ void hub::bot_handoff(const std::string& conv, const char* reason, bool failed) 
             {{"conv", conv}, {"site", site}, {"reason", reason}});
   // What happened, then what happens next: "the assistant failed. Connecting you..." or
   // "...nobody is online, leave a message". Stored before the state change is sent.
-  std::string text = failed ? settings->unavailable_message : "";
+  std::string text = notice == handoff_notice::unavailable ? settings->unavailable_message
+                     : notice == handoff_notice::busy      ? settings->busy_message
+                                                           : std::string();
   const std::string& next = someone ? settings->handoff_message : settings->offline_message;
   if (!text.empty() && !next.empty()) text += ' ';
   text += next;
@@ -287,10 +293,13 @@ void hub::on_assist(const client_ptr& c, const protocol::client_frame& f) {
     int limit = stream->kind == "summary" ? s->history_turns * 5 : s->history_turns;
     ai::chat_request req;
     req.upstream = s->upstream;
+    req.site = stream->site;
     req.messages = ai::assist_prompt(
         *s, stream->kind == "summary" ? ai::assist_kind::summary : ai::assist_kind::reply,
         load_turns(stream->conv, limit));
-    stream->ai_id = ai_->start(std::move(req), stream);
+    std::uint64_t id = ai_->start(std::move(req), stream);
+    std::lock_guard<std::mutex> lock(stream->mu);
+    stream->ai_id = id;
   });
 }
 

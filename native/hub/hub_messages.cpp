@@ -50,9 +50,24 @@ const char* hub::access(const client_ptr& c, const std::string& conv, bool peek,
 }
 
 void hub::on_send(const client_ptr& c, protocol::client_frame& f) {
+  if (!admit(c, action::message, f.id)) return;
   std::string conv = f.conv;
   if (conv.empty()) {
     if (c->is_agent()) return send_error(c, f.id, "invalid", "send.conv is required for agents");
+    bool opens;
+    {
+      std::lock_guard<std::mutex> lock(assign_mu_);
+      opens = !open_conv_by_visitor_.count(c->principal());
+    }
+    if (opens) {
+      // A new conversation: the first thing to wait when the server is saturated.
+      if (saturated()) {
+        admit_.count_saturated_refusal();
+        return send_error(c, f.id, "rate_limited", "the server is busy; retry in a few seconds",
+                          5000);
+      }
+      if (!admit(c, action::conversation, f.id)) return;
+    }
     conv = open_or_get_conversation(c);
     if (conv.empty()) return send_error(c, f.id, "unavailable", "cannot open a conversation");
   }

@@ -64,7 +64,8 @@ struct site {
   bool enabled = true;
   std::vector<std::string> allowed_origins;  // "*" accepts any Origin
   std::string settings_json = "{}";          // widget settings, opaque to the core
-  std::string ai_json = "{}";  // the assistant's settings for this site (ai/settings.h)
+  std::string ai_json = "{}";           // the assistant's settings for this site (ai/settings.h)
+  std::string rate_limits_json = "{}";  // rate limits over the defaults (hub/admission.h)
   std::int64_t created_ms = 0;
 };
 

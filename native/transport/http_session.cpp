@@ -90,7 +90,7 @@ void http_session::handle() {
   if (path == "/api/v1/health") {
     return reply(200, R"({"status":"ok"})", json_type);
   }
-  if (path.rfind("/api/", 0) == 0) {
+  if (path.rfind("/api/", 0) == 0 || path == "/metrics") {  // answered by the JS layer
     http_request fwd;
     fwd.method = std::string(req.method_string());
     fwd.target = std::string(target);

@@ -74,8 +74,12 @@ void server::accept() {
 
 void server::sweep() {
   sweep_timer_.expires_after(sweep_period);
-  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+  auto due = util::now_ms() + sweep_period.count();
+  sweep_timer_.async_wait([this, due](boost::system::error_code ec) {
     if (ec) return;
+    // How late the timer fired is how long handlers wait for an I/O thread: the server's lag,
+    // which admission reads to hold back new connections before existing ones suffer.
+    hub_.admit().report_io_lag(std::max<std::int64_t>(0, util::now_ms() - due));
     std::vector<std::shared_ptr<websocket_session>> live;
     {
       std::lock_guard<std::mutex> lock(sessions_mu_);

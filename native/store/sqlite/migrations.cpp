@@ -78,6 +78,10 @@ CREATE TABLE ai_usage (
 CREATE INDEX ai_usage_by_site ON ai_usage (site, ts_ms);
 CREATE INDEX ai_usage_by_conv ON ai_usage (conv);
 )sql"},
+    // Per-site rate limits (hub/admission.h), over the server's defaults.
+    {4, nullptr, R"sql(
+ALTER TABLE sites ADD COLUMN rate_limits TEXT NOT NULL DEFAULT '{}';
+)sql"},
 };
 
 std::int64_t current_version(sqlite3* db) {

@@ -60,7 +60,8 @@ constexpr const char* query_sql[q_count] = {
     "SELECT id, site, name, email, lang, page, referrer, created_ms, last_seen_ms FROM visitors "
     "WHERE id = ?",
     "SELECT conv, reader_id, seq FROM read_marks WHERE conv = ? ORDER BY reader_id",
-    "SELECT key, name, enabled, allowed_origins, settings, created_ms, ai FROM sites ORDER BY key",
+    "SELECT key, name, enabled, allowed_origins, settings, created_ms, ai, rate_limits FROM sites "
+    "ORDER BY key",
     "SELECT " SB_AGENT_COLUMNS " FROM agents ORDER BY created_ms, id",
     "SELECT " SB_AGENT_COLUMNS " FROM agents WHERE id = ?",
     "SELECT " SB_AGENT_COLUMNS " FROM agents WHERE email = ?",
@@ -318,6 +319,7 @@ status sqlite_store::list_sites(std::vector<site>& out) {
         x.settings_json = s.text(4);
         x.created_ms = s.integer(5);
         x.ai_json = s.text(6);
+        x.rate_limits_json = s.text(7);
         out.push_back(std::move(x));
       },
       false);
@@ -374,14 +376,15 @@ status sqlite_store::admin_write(const char* sql, const std::function<void(stmt&
 
 status sqlite_store::put_site(const site& x) {
   return admin_write(
-      "INSERT INTO sites (key, name, enabled, allowed_origins, settings, created_ms, ai) VALUES "
-      "(?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET name = excluded.name, enabled = "
+      "INSERT INTO sites (key, name, enabled, allowed_origins, settings, created_ms, ai, "
+      "rate_limits) VALUES "
+      "(?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET name = excluded.name, enabled = "
       "excluded.enabled, allowed_origins = excluded.allowed_origins, settings = "
-      "excluded.settings, ai = excluded.ai",
+      "excluded.settings, ai = excluded.ai, rate_limits = excluded.rate_limits",
       [&](stmt& s) {
         s.bind(1, x.key).bind(2, x.name).bind(3, std::int64_t(x.enabled ? 1 : 0));
         s.bind(4, to_json(x.allowed_origins)).bind(5, x.settings_json).bind(6, x.created_ms);
-        s.bind(7, x.ai_json);
+        s.bind(7, x.ai_json).bind(8, x.rate_limits_json);
       });
 }
 

@@ -109,11 +109,11 @@ TEST_F(sqlite_store_test, reopening_applies_no_migration_again) {
   store_.reset();
   const char* q = "SELECT version || ':' || applied_ms FROM schema_migrations ORDER BY version";
   auto before = raw_db(opts_.path).column(q);
-  ASSERT_EQ(before.size(), 3u);
+  ASSERT_EQ(before.size(), 4u);
   raw_db(opts_.path).exec("UPDATE schema_migrations SET applied_ms = 1");  // marks the rows
   reopen();
   store_.reset();
-  EXPECT_EQ(raw_db(opts_.path).column(q), (std::vector<std::string>{"1:1", "2:1", "3:1"}));
+  EXPECT_EQ(raw_db(opts_.path).column(q), (std::vector<std::string>{"1:1", "2:1", "3:1", "4:1"}));
 }
 
 // Version 1 shipped twice: with conversations.last_seq and, later, without it. Migration 2
@@ -134,6 +134,7 @@ TEST_F(sqlite_store_test, version_1_files_of_either_shape_are_migrated_and_last_
       db.exec("DELETE FROM schema_migrations WHERE version >= 2");
       db.exec("DROP TABLE ai_usage");
       db.exec("ALTER TABLE sites DROP COLUMN ai");
+      db.exec("ALTER TABLE sites DROP COLUMN rate_limits");
       db.exec(had_column ? "UPDATE conversations SET last_seq = 0"
                          : "ALTER TABLE conversations DROP COLUMN last_seq");
     }
