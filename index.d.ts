@@ -16,7 +16,25 @@ export interface SiteConfig {
   settings?: Record<string, unknown>;
   /** The site's own assistant settings, over the server's `ai` defaults (docs/ai.md). */
   ai?: AiSettings;
+  /** The site's own rate limits, over the server's `rateLimits` (docs/limits.md). */
+  rateLimits?: RateLimits;
 }
+
+/** One rate limit: a token bucket (`burst`, refilled at `perSecond`) and a sliding window (`windowMax` per `windowMs`). */
+export interface RateRule {
+  burst?: number;
+  perSecond?: number;
+  windowMs?: number;
+  windowMax?: number;
+}
+
+/** `"<action>.<scope>"` → rule, or `null` to switch it off. Actions: message, conversation, connection, login. */
+export type RateLimits = Partial<Record<
+  | 'message.visitor' | 'message.ip' | 'message.site' | 'message.global'
+  | 'conversation.visitor' | 'conversation.ip' | 'conversation.site' | 'conversation.global'
+  | 'connection.ip' | 'connection.site' | 'connection.global'
+  | 'login.account' | 'login.ip',
+  RateRule | null>>;
 
 /** One FAQ entry of an assistant's knowledge base. */
 export interface FaqEntry {
@@ -48,6 +66,12 @@ export interface AiSettings {
   maxRetries?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Longest wait for a slot at a saturated upstream before handing over. Default 10000. */
+  queueTimeoutMs?: number;
+  /** Requests in flight before the upstream's capacity is measured (slow start from here). Default 32. */
+  initialConcurrency?: number;
+  /** Upper bound of the learned concurrency limit per upstream. Default 512. */
+  maxConcurrency?: number;
   botName?: string;
   systemPrompt?: string;
   /** First bot message of each new conversation. */
@@ -64,6 +88,7 @@ export interface AiSettings {
   knowledge?: FaqEntry[];
   handoffMessage?: string;
   unavailableMessage?: string;
+  busyMessage?: string;
   offlineMessage?: string;
 }
 
@@ -76,6 +101,7 @@ export interface Site {
   settings: Record<string, unknown>;
   /** The site's own assistant settings; `apiKey`, when set, reads `"(set)"`. */
   ai: AiSettings;
+  rateLimits: RateLimits;
   /** Epoch milliseconds. */
   createdAt: number;
 }
@@ -117,6 +143,17 @@ export interface SwitchboardConfig {
     maxHttpHeaderBytes?: number;
     /** Time connections get to close (1001) on stop before they are cut. Default 5000. */
     shutdownGraceMs?: number;
+    /** Keys of rate state kept (fixed memory, ~40 bytes each). Default 262144. */
+    rateTableKeys?: number;
+    /** Never limited by the `*.ip` rules. Default loopback. */
+    rateExemptIps?: string[];
+    /** Refusals within `floodWindowMs` that close a connection with 4429. Default 20 (0: never). */
+    floodStrikes?: number;
+    floodWindowMs?: number;
+    /** Saturation thresholds: new visitors and conversations wait above them (docs/limits.md). */
+    maxIoLagMs?: number;
+    maxStoreBacklog?: number;
+    maxMemoryMb?: number;
   };
   admin?: {
     /** First admin's e-mail, created at start if missing (`SWITCHBOARD_ADMIN_EMAIL`). Set with `password`. */
@@ -134,6 +171,8 @@ export interface SwitchboardConfig {
   };
   /** The assistant's defaults for every site (docs/ai.md). */
   ai?: AiSettings;
+  /** Rate limits; rules named replace the defaults one by one (docs/limits.md). */
+  rateLimits?: RateLimits;
   /** Sites created or updated at start. The `demo` site (`allowedOrigins: ["*"]`) always exists. */
   sites?: SiteConfig[];
 }
@@ -259,6 +298,24 @@ export interface Stats {
     completionTokens: number;
     /** `"<kind>: <detail>"` of the latest failed request (never holds the key), or `""`. */
     lastError: string;
+    /** Each upstream's gate: the learned concurrency limit and its queue (docs/limits.md). */
+    upstreams: Array<{
+      upstream: string; limit: number; inFlight: number; queued: number; baselineMs: number;
+      rejectProbability: number; admitted: number; shed: number; overloads: number; maxInFlight: number;
+    }>;
+  };
+  /** Rate limits and self-protection (docs/limits.md). */
+  limits: {
+    refused: { message: number; conversation: number; connection: number; login: number };
+    floodCloses: number;
+    saturatedRefusals: number;
+    saturated: boolean;
+    ioLagMs: number;
+    memoryBytes: number;
+    keys: number;
+    keyCapacity: number;
+    tableBytes: number;
+    evictions: number;
   };
   store: {
     writesQueued: number;

@@ -44,6 +44,13 @@ const schema = Object.freeze([
   { key: 'limits.maxHttpBodyBytes', type: 'integer', default: 1048576, env: 'SWITCHBOARD_MAX_HTTP_BODY_BYTES', min: 1024, description: 'Largest HTTP request body (413 above).' },
   { key: 'limits.maxHttpHeaderBytes', type: 'integer', default: 16384, env: 'SWITCHBOARD_MAX_HTTP_HEADER_BYTES', min: 1024, description: 'Largest HTTP request header block (431 above).' },
   { key: 'limits.shutdownGraceMs', type: 'integer', default: 5000, env: 'SWITCHBOARD_SHUTDOWN_GRACE_MS', min: 0, description: 'On stop (or SIGTERM), time connections get to close (code 1001) before they are cut.' },
+  { key: 'limits.rateTableKeys', type: 'integer', default: 262144, env: 'SWITCHBOARD_RATE_TABLE_KEYS', min: 1024, description: 'Keys (visitors, addresses, sites) whose rate state is kept; fixed memory of about 40 bytes each. When full, idle keys are reused first.' },
+  { key: 'limits.rateExemptIps', type: 'array', of: 'string', default: ['127.0.0.1', '::1'], description: 'Addresses never limited by the `*.ip` rate limits (other scopes still apply). Behind a reverse proxy on the same host every visitor comes from loopback: remove it here.' },
+  { key: 'limits.floodStrikes', type: 'integer', default: 20, env: 'SWITCHBOARD_FLOOD_STRIKES', min: 0, description: '`rate_limited` refusals within `limits.floodWindowMs` after which the connection is closed with 4429; 0 never closes.' },
+  { key: 'limits.floodWindowMs', type: 'integer', default: 10000, env: 'SWITCHBOARD_FLOOD_WINDOW_MS', min: 100, description: 'The window of `limits.floodStrikes`.' },
+  { key: 'limits.maxIoLagMs', type: 'integer', default: 250, env: 'SWITCHBOARD_MAX_IO_LAG_MS', min: 10, description: 'I/O thread lag above which the server counts as saturated: new visitors are refused (close 1013) and new conversations wait (`rate_limited`); conversations in progress go on.' },
+  { key: 'limits.maxStoreBacklog', type: 'integer', default: 20000, env: 'SWITCHBOARD_MAX_STORE_BACKLOG', min: 100, description: 'Queued store writes above which the server counts as saturated (as above).' },
+  { key: 'limits.maxMemoryMb', type: 'integer', default: 0, env: 'SWITCHBOARD_MAX_MEMORY_MB', min: 0, description: 'Resident memory above which the server counts as saturated (as above); 0: no cap.' },
   { key: 'admin.email', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_EMAIL', format: 'email', description: 'E-mail of the first admin, created at start if no agent has it.' },
   { key: 'admin.password', type: 'string', default: '', env: 'SWITCHBOARD_ADMIN_PASSWORD', secret: true, description: 'Password of that admin (8 characters or more). Never logged. Without `admin.*`, a first start with no agent creates `admin@localhost` and prints its generated password once.' },
   { key: 'auth.tokenTtlSeconds', type: 'integer', default: 43200, env: 'SWITCHBOARD_TOKEN_TTL_SECONDS', min: 60, max: 31536000, description: 'Lifetime of the agent tokens issued by login.' },
@@ -62,6 +69,9 @@ const schema = Object.freeze([
   { key: 'ai.maxRetries', type: 'integer', default: 2, env: 'SWITCHBOARD_AI_MAX_RETRIES', min: 0, max: 10, site: true, description: 'Retries on connect errors, 429 and 5xx, only before the first token reached the visitor. Backoff is exponential with jitter; `Retry-After` is honoured.' },
   { key: 'ai.retryBaseMs', type: 'integer', default: 250, env: 'SWITCHBOARD_AI_RETRY_BASE_MS', min: 1, site: true, description: 'First retry delay; doubles each retry (with jitter).' },
   { key: 'ai.retryMaxMs', type: 'integer', default: 5000, env: 'SWITCHBOARD_AI_RETRY_MAX_MS', min: 1, site: true, description: 'Longest retry delay.' },
+  { key: 'ai.queueTimeoutMs', type: 'integer', default: 10000, env: 'SWITCHBOARD_AI_QUEUE_TIMEOUT_MS', min: 0, site: true, description: 'Longest wait for a slot when the upstream is at its learned capacity (docs/limits.md); past it, or when the expected wait is longer, the conversation goes to humans with `ai.busyMessage`.' },
+  { key: 'ai.initialConcurrency', type: 'integer', default: 32, env: 'SWITCHBOARD_AI_INITIAL_CONCURRENCY', min: 1, site: true, description: 'Requests in flight allowed to an upstream before its capacity has been measured; the limit then doubles each round trip while latency stays near its baseline (slow start) and adapts from there.' },
+  { key: 'ai.maxConcurrency', type: 'integer', default: 512, env: 'SWITCHBOARD_AI_MAX_CONCURRENCY', min: 1, site: true, description: 'Upper bound of the learned limit of requests in flight to one upstream (base URL + model).' },
   { key: 'ai.botName', type: 'string', default: 'Assistant', env: 'SWITCHBOARD_AI_BOT_NAME', site: true, description: 'Name shown on the bot\'s messages.' },
   { key: 'ai.systemPrompt', type: 'string', default: 'You are a helpful customer-service assistant. Answer briefly and politely. If you cannot help, or the customer wants a person, call transfer_to_human.', env: 'SWITCHBOARD_AI_SYSTEM_PROMPT', site: true, description: 'System prompt; the relevant knowledge entries are appended to it.' },
   { key: 'ai.greeting', type: 'string', default: '', env: 'SWITCHBOARD_AI_GREETING', site: true, description: 'First bot message of each new conversation (none when empty).' },
@@ -74,13 +84,32 @@ const schema = Object.freeze([
   { key: 'ai.knowledge', type: 'array', of: 'faq', default: [], site: true, description: 'FAQ entries `[{question, answer}]` the bot draws on.' },
   { key: 'ai.handoffMessage', type: 'string', default: "I'm connecting you with a member of our team.", site: true, description: 'System message when the conversation goes to humans and an agent of the site is online.' },
   { key: 'ai.unavailableMessage', type: 'string', default: 'Sorry, our assistant is unavailable right now.', site: true, description: 'Said first when the upstream fails (down, over its limits, cut mid-reply, too slow), followed by `handoffMessage` or `offlineMessage`.' },
+  { key: 'ai.busyMessage', type: 'string', default: 'Our assistant is busy right now.', site: true, description: 'Said first, instead of `ai.unavailableMessage`, when the upstream is at capacity and the reply could not start within `ai.queueTimeoutMs`.' },
   { key: 'ai.offlineMessage', type: 'string', default: 'Nobody from our team is online right now. Leave your message here and we will answer as soon as we can.', site: true, description: 'Instead of `handoffMessage` when no agent of the site is online.' },
+  { key: 'rateLimits', type: 'rules', env: 'SWITCHBOARD_RATE_LIMITS', default: {
+    'message.visitor': { burst: 20, perSecond: 2, windowMs: 60000, windowMax: 120 },
+    'message.ip': { burst: 60, perSecond: 6, windowMs: 60000, windowMax: 720 },
+    'message.site': { burst: 5000, perSecond: 1000 },
+    'message.global': { burst: 50000, perSecond: 20000 },
+    'conversation.visitor': { burst: 5, perSecond: 0.05, windowMs: 3600000, windowMax: 40 },
+    'conversation.ip': { burst: 30, perSecond: 0.5, windowMs: 3600000, windowMax: 400 },
+    'conversation.site': { burst: 5000, perSecond: 500 },
+    'conversation.global': { burst: 20000, perSecond: 2000 },
+    'connection.ip': { burst: 60, perSecond: 2, windowMs: 60000, windowMax: 300 },
+    'connection.site': { burst: 10000, perSecond: 1000 },
+    'connection.global': { burst: 20000, perSecond: 2000 },
+    'login.account': { burst: 5, perSecond: 1 / 60, windowMs: 3600000, windowMax: 30 },
+    'login.ip': { burst: 20, perSecond: 0.1, windowMs: 3600000, windowMax: 200 },
+  }, docDefault: 'see docs/limits.md', description: 'Rate limits, `"<action>.<scope>": {burst, perSecond, windowMs, windowMax}` or `null` (off): a token bucket (`burst`, refilled at `perSecond`) and a sliding window (at most `windowMax` per `windowMs`). Actions: `message`, `conversation` (new ones), `connection` (visitor WebSockets), `login`; scopes: `visitor` (`account` for logins), `ip`, `site`, `global`. Keys given replace those defaults; a site may override any in its own `rateLimits`.' },
   { key: 'sites', type: 'array', default: [], description: 'Sites created or updated at start: `[{key, name, enabled, allowedOrigins, settings}]`. The `demo` site (`allowedOrigins: ["*"]`) is created on the first start.' },
 ]);
 
 const byKey = new Map(schema.map((e) => [e.key, e]));
 const groups = new Set(schema.filter((e) => e.key.includes('.')).map((e) => e.key.split('.')[0]));
-const siteFields = ['key', 'name', 'enabled', 'allowedOrigins', 'settings', 'ai'];
+const siteFields = ['key', 'name', 'enabled', 'allowedOrigins', 'settings', 'ai', 'rateLimits'];
+const rateActions = { message: ['visitor', 'ip', 'site', 'global'], conversation: ['visitor', 'ip', 'site', 'global'], connection: ['ip', 'site', 'global'], login: ['account', 'ip'] };
+const rateKeys = Object.entries(rateActions).flatMap(([a, scopes]) => scopes.map((x) => `${a}.${x}`));
+const ruleFields = ['burst', 'perSecond', 'windowMs', 'windowMax'];
 const siteAiEntries = new Map(schema.filter((e) => e.site).map((e) => [e.key.slice(3), e]));
 const siteKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const emailPattern = /^[^\s@]+@[^\s@]+$/;
@@ -139,6 +168,8 @@ function expectation(e) {
       return `a number from ${e.min} to ${e.max}`;
     case 'boolean':
       return 'true or false';
+    case 'rules':
+      return 'an object of rate limits';
     case 'enum':
       return `one of ${e.values.map((v) => `"${v}"`).join(', ')}`;
     case 'array':
@@ -163,6 +194,10 @@ function validateEntry(e, value, source) {
       break;
     case 'boolean':
       ok = typeof value === 'boolean';
+      break;
+    case 'rules':
+      ok = isPlainObject(value);
+      if (ok) validateRules(value, e.key, source);
       break;
     case 'enum':
       ok = e.values.includes(value);
@@ -216,7 +251,25 @@ function validateSite(s, at = 'site', source) {
   check('allowedOrigins', (v) => Array.isArray(v) && v.every((o) => typeof o === 'string' && o !== ''), 'an array of origins such as "https://shop.example", or ["*"]');
   check('settings', isPlainObject, 'an object');
   check('ai', isPlainObject, 'an object with the assistant settings (ai.* keys without "ai.")');
+  check('rateLimits', isPlainObject, 'an object of rate limits ("message.visitor": {burst, perSecond, windowMs, windowMax})');
+  if (s.rateLimits !== undefined) validateRules(s.rateLimits, `${at}.rateLimits`, source);
   if (s.ai !== undefined) validateSiteAi(s.ai, `${at}.ai`, source);
+}
+
+/** Rate limits: known "<action>.<scope>" keys, each null or {burst, perSecond, windowMs, windowMax}. */
+function validateRules(rules, at, source) {
+  const from = source ? ` in ${source}` : '';
+  for (const [k, rule] of Object.entries(rules)) {
+    if (!rateKeys.includes(k)) throw fail(`unknown key "${at}.${k}"${from}${hint(k, rateKeys)}`);
+    if (rule === null) continue;
+    if (!isPlainObject(rule)) throw invalid(`${at}.${k}`, '{burst, perSecond, windowMs, windowMax} or null', rule, source);
+    for (const [f, v] of Object.entries(rule)) {
+      if (!ruleFields.includes(f)) throw fail(`unknown key "${at}.${k}.${f}"${from}${hint(f, ruleFields)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(`${at}.${k}.${f}`, 'a number >= 0', v, source);
+    }
+    if (rule.windowMax > 0 && !(rule.windowMs > 0)) throw fail(`${at}.${k}.windowMs must be > 0 when windowMax is set${from}`);
+    if (rule.burst > 0 && !(rule.perSecond > 0)) throw fail(`${at}.${k}.perSecond must be > 0 when burst is set${from}`);
+  }
 }
 
 /** A site's own assistant settings: any `ai.*` key of the schema, same types. */
@@ -240,6 +293,13 @@ function validateSites(sites, source) {
 function coerceEnv(e, raw) {
   if (e.type === 'integer' && /^\s*-?\d+\s*$/.test(raw)) return Number(raw);
   if (e.type === 'number' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
+  if (e.type === 'rules') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw; // reported as "must be an object of rate limits"
+    }
+  }
   if (e.type === 'boolean' && /^(true|1|yes|on)$/i.test(raw.trim())) return true;
   if (e.type === 'boolean' && /^(false|0|no|off)$/i.test(raw.trim())) return false;
   return raw;
@@ -253,7 +313,9 @@ function overlay(config, obj, source) {
     if (v === undefined) continue;
     validateEntry(e, v, source);
     if (e.key === 'sites') validateSites(v, source);
-    setPath(config, e.key, structuredClone(v));
+    // Rate limits merge rule by rule: naming one keeps the others' defaults.
+    const merged = e.type === 'rules' ? { ...getPath(config, e.key), ...v } : v;
+    setPath(config, e.key, structuredClone(merged));
   }
 }
 
@@ -305,7 +367,7 @@ function loadConfig(src = {}) {
     if (!e.env || env[e.env] === undefined || env[e.env] === '') continue;
     const v = coerceEnv(e, env[e.env]);
     validateEntry(e, v, e.env);
-    setPath(config, e.key, v);
+    setPath(config, e.key, e.type === 'rules' ? { ...getPath(config, e.key), ...v } : v);
   }
   if (src.options !== undefined && !isPlainObject(src.options)) throw invalid('options', 'an object', src.options);
   overlay(config, src.options || {}, 'the options');
@@ -336,6 +398,7 @@ function docsType(e) {
   if (e.type === 'integer') return (e.max ?? MAX_INT) === MAX_INT ? `integer ≥ ${e.min}` : `integer ${e.min}–${e.max}`;
   if (e.type === 'number') return `number ${e.min}–${e.max}`;
   if (e.type === 'boolean') return 'boolean';
+  if (e.type === 'rules') return 'object of rate limits';
   if (e.key === 'sites') return 'array of sites';
   if (e.of === 'string') return 'array of strings';
   if (e.of === 'faq') return 'array of `{question, answer}`';
@@ -415,4 +478,4 @@ if (require.main === module) {
   else process.stdout.write(JSON.stringify(redactConfig(loadConfig()), null, 2) + '\n');
 }
 
-module.exports = { schema, loadConfig, redactConfig, validateSite, docs };
+module.exports = { schema, loadConfig, redactConfig, validateSite, validateRules, rateKeys, docs };

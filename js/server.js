@@ -32,8 +32,8 @@ function argError(message) {
 
 /** The configuration the core receives: no secrets it does not need. */
 function nativeConfig(config) {
-  const { admin, ai, ...rest } = config;
-  return { ...rest, aiJson: JSON.stringify(ai), log: { level: config.log.level === 'silent' ? 'error' : config.log.level } };
+  const { admin, ai, rateLimits, ...rest } = config;
+  return { ...rest, aiJson: JSON.stringify(ai), rateLimitsJson: JSON.stringify(rateLimits), log: { level: config.log.level === 'silent' ? 'error' : config.log.level } };
 }
 
 class Server extends EventEmitter {
@@ -197,7 +197,7 @@ class Server extends EventEmitter {
 
   /**
    * Creates or updates a site; fields left out keep their stored value (or the default).
-   * @param {{key: string, name?: string, enabled?: boolean, allowedOrigins?: string[], settings?: object, ai?: object}} site
+   * @param {{key: string, name?: string, enabled?: boolean, allowedOrigins?: string[], settings?: object, ai?: object, rateLimits?: object}} site
    * @returns {Promise<object>} the site as stored
    */
   async putSite(site) {
@@ -216,6 +216,7 @@ class Server extends EventEmitter {
       settings: site.settings ?? existing?.settings ?? {},
       // The stored key comes back as "(set)"; the core keeps the key when given that back.
       ai: site.ai ?? existing?.ai ?? {},
+      rateLimits: site.rateLimits ?? existing?.rateLimits ?? {},
       createdAt: existing?.createdAt || Date.now(),
     };
     await this._call(() => this[kCore].putSite(stored));

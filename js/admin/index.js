@@ -5,7 +5,7 @@
 const { Router, HttpError, validateBody } = require('./router');
 const { publicAgent } = require('./views');
 
-const resources = [require('./routes/auth'), require('./routes/ai')];
+const resources = [require('./routes/auth'), require('./routes/ai'), require('./routes/limits'), require('./routes/metrics')];
 
 /**
  * A router with every resource's routes.

@@ -9,7 +9,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 class HttpError extends Error {
   /**
    * @param {number} status
-   * @param {'invalid'|'unauthorized'|'forbidden'|'not_found'|'too_large'|'conflict'|'internal'} code
+   * @param {'invalid'|'unauthorized'|'forbidden'|'not_found'|'too_large'|'conflict'|'rate_limited'|'unavailable'|'internal'} code
    * @param {string} message safe to show to the client (never echoes secrets)
    * @param {Record<string,string>} [headers]
    */
@@ -67,7 +67,8 @@ class Router {
   /**
    * @param {'GET'|'POST'|'PUT'|'PATCH'|'DELETE'} method
    * @param {string} pattern e.g. '/api/v1/agents/:id'
-   * @param {(r: {req: object, url: URL, params: object, body: any, ctx: object}) => Promise<{status?: number, body?: any, headers?: object}>} handler
+   * @param {(r: {req: object, url: URL, params: object, body: any, ctx: object}) => Promise<{status?: number, body?: any, text?: string, headers?: object}>} handler
+   *   answers `body` as JSON, or `text` as given (set its content-type in `headers`)
    * @returns {this}
    */
   add(method, pattern, handler) {
@@ -98,6 +99,7 @@ class Router {
         const params = {};
         r.names.forEach((n, i) => (params[n] = decodeParam(m[i + 1])));
         const out = (await r.handler({ req, url, params, body: parseJson(req), ctx })) || {};
+        if (out.text !== undefined) return { status: out.status || 200, headers: { 'cache-control': 'no-store', ...out.headers }, body: out.text };
         return reply(out.status || 200, out.body ?? {}, out.headers);
       }
       if (allowed.length) throw new HttpError(405, 'invalid', `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });

@@ -24,7 +24,6 @@ bool get_bool(const Napi::Object& o, const char* key, bool fallback) {
   return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
 }
 
-namespace {
 std::vector<std::string> get_strings(const Napi::Object& o, const char* key) {
   std::vector<std::string> out;
   auto v = o.Get(key);
@@ -36,6 +35,8 @@ std::vector<std::string> get_strings(const Napi::Object& o, const char* key) {
   }
   return out;
 }
+
+namespace {
 
 std::string stringify(Napi::Env env, Napi::Value v) {
   auto json = env.Global().Get("JSON").As<Napi::Object>();
@@ -94,6 +95,8 @@ store::site to_site(const Napi::Object& o) {
   if (settings.IsObject()) s.settings_json = stringify(o.Env(), settings);
   auto ai = o.Get("ai");
   if (ai.IsObject()) s.ai_json = stringify(o.Env(), ai);
+  auto limits = o.Get("rateLimits");
+  if (limits.IsObject()) s.rate_limits_json = stringify(o.Env(), limits);
   s.created_ms = static_cast<std::int64_t>(get_number(o, "createdAt", 0));
   return s;
 }
@@ -112,6 +115,7 @@ Napi::Object from_site(Napi::Env env, const store::site& s) {
     if (a.Has("apiKey")) a.Set("apiKey", "(set)");
   }
   o.Set("ai", ai);
+  o.Set("rateLimits", parse(env, s.rate_limits_json));
   o.Set("createdAt", Napi::Number::New(env, static_cast<double>(s.created_ms)));
   return o;
 }

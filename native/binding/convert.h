@@ -15,6 +15,7 @@ Napi::Error make_error(Napi::Env env, const std::string& code, const std::string
 std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback = "");
 double get_number(const Napi::Object& o, const char* key, double fallback);
 bool get_bool(const Napi::Object& o, const char* key, bool fallback);
+std::vector<std::string> get_strings(const Napi::Object& o, const char* key);
 
 store::agent to_agent(const Napi::Object& o);
 Napi::Object from_agent(Napi::Env env, const store::agent& a);

@@ -77,6 +77,7 @@ Napi::Function core::define(Napi::Env env) {
                          InstanceMethod<&core::list_sites>("listSites"),
                          InstanceMethod<&core::sign_agent_token>("signAgentToken"),
                          InstanceMethod<&core::verify_agent_token>("verifyAgentToken"),
+                         InstanceMethod<&core::check_login>("checkLogin"),
                          InstanceMethod<&core::ai_usage>("aiUsage"),
                      });
 }
@@ -98,6 +99,7 @@ core::core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<core>(info) {
   auto log_cfg = cfg.Get("log");
   if (log_cfg.IsObject()) s.log_level = get_string(log_cfg.As<Napi::Object>(), "level", "info");
   s.ai_json = get_string(cfg, "aiJson", "");
+  s.rate_limits_json = get_string(cfg, "rateLimitsJson", "");
   auto& o = s.server;
   o.host = get_string(cfg, "host", "0.0.0.0");
   o.port = static_cast<std::uint16_t>(get_number(cfg, "port", 8080));
@@ -122,6 +124,16 @@ core::core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<core>(info) {
         static_cast<std::size_t>(get_number(l, "maxHttpHeaderBytes", o.max_http_header_bytes));
     o.shutdown_grace_ms =
         static_cast<std::int64_t>(get_number(l, "shutdownGraceMs", o.shutdown_grace_ms));
+    auto& a = s.admission;
+    a.table_keys = static_cast<std::size_t>(get_number(l, "rateTableKeys", a.table_keys));
+    a.exempt_ips = get_strings(l, "rateExemptIps");
+    a.flood_strikes = static_cast<int>(get_number(l, "floodStrikes", a.flood_strikes));
+    a.flood_window_ms =
+        static_cast<std::int64_t>(get_number(l, "floodWindowMs", a.flood_window_ms));
+    a.max_io_lag_ms = static_cast<std::int64_t>(get_number(l, "maxIoLagMs", a.max_io_lag_ms));
+    a.max_store_backlog =
+        static_cast<std::uint64_t>(get_number(l, "maxStoreBacklog", a.max_store_backlog));
+    a.max_memory_bytes = static_cast<std::uint64_t>(get_number(l, "maxMemoryMb", 0)) * 1024 * 1024;
   }
   bridge_ = std::make_unique<event_bridge>(env, info[1].As<Napi::Function>());
 }
@@ -174,10 +186,14 @@ Napi::Value core::start(const Napi::CallbackInfo& info) {
   registry_ = std::make_unique<hub::registry>();
   hub::hub_options ho;
   ho.ai_defaults_json = settings_.ai_json;
+  ho.rate_limits_json = settings_.rate_limits_json;
+  ho.admission = settings_.admission;
   hub_ = std::make_unique<hub::hub>(ho, *store_, *registry_, bridge);
   ai_ = std::make_unique<ai::client>();
   hub_->set_ai(ai_.get());
-  if (hub_->start(error) != store::status::ok) return fail("SB_STORE_UNAVAILABLE", error);
+  if (hub_->start(error) != store::status::ok)
+    return fail(error.rfind("rateLimits", 0) == 0 ? "SB_CONFIG_INVALID" : "SB_STORE_UNAVAILABLE",
+                error);
   server_ = std::make_unique<transport::server>(settings_.server, *hub_, bridge);
   if (!server_->start(error)) return fail("SB_LISTEN_FAILED", error);
   started_ = true;
@@ -250,8 +266,41 @@ Napi::Value core::stats(const Napi::CallbackInfo& info) {
     bot.Set("promptTokens", n(a.prompt_tokens));
     bot.Set("completionTokens", n(a.completion_tokens));
     bot.Set("lastError", a.last_error);
+    auto ups = Napi::Array::New(env, a.upstreams.size());
+    for (std::uint32_t i = 0; i < a.upstreams.size(); i++) {
+      const auto& g = a.upstreams[i];
+      auto u = Napi::Object::New(env);
+      u.Set("upstream", g.upstream);
+      u.Set("limit", g.limit);
+      u.Set("inFlight", g.in_flight);
+      u.Set("queued", n(g.queued));
+      u.Set("baselineMs", g.baseline_ms);
+      u.Set("rejectProbability", g.reject_probability);
+      u.Set("admitted", n(g.admitted));
+      u.Set("shed", n(g.shed));
+      u.Set("overloads", n(g.overloads));
+      u.Set("maxInFlight", n(g.max_in_flight));
+      ups.Set(i, u);
+    }
+    bot.Set("upstreams", ups);
   }
   o.Set("ai", bot);
+  auto adm = hub_->admit().stats();
+  auto lim = Napi::Object::New(env);
+  auto refused = Napi::Object::New(env);
+  for (std::size_t i = 0; i < hub::action_count; i++)
+    refused.Set(hub::to_string(static_cast<hub::action>(i)), n(adm.refused[i]));
+  lim.Set("refused", refused);
+  lim.Set("floodCloses", n(adm.flood_closes));
+  lim.Set("saturatedRefusals", n(adm.saturated_refusals));
+  lim.Set("saturated", adm.saturated);
+  lim.Set("ioLagMs", n(static_cast<std::uint64_t>(adm.io_lag_ms)));
+  lim.Set("memoryBytes", n(adm.memory_bytes));
+  lim.Set("keys", n(adm.keys));
+  lim.Set("keyCapacity", n(adm.key_capacity));
+  lim.Set("tableBytes", n(adm.table_bytes));
+  lim.Set("evictions", n(adm.evictions));
+  o.Set("limits", lim);
   if (server_) o.Set("websockets", n(server_->websocket_count()));
   if (store_) {
     auto s = store_->stats();
@@ -379,6 +428,20 @@ Napi::Value core::verify_agent_token(const Napi::CallbackInfo& info) {
     o.Set("agentId", agent_id);
   else
     o.Set("error", hub::to_string(err));
+  return o;
+}
+
+Napi::Value core::check_login(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  require_started(env);
+  auto remote =
+      info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  auto account =
+      info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  auto d = hub_->check_login(remote, account);
+  auto o = Napi::Object::New(env);
+  o.Set("allowed", d.allowed);
+  o.Set("retryAfterMs", Napi::Number::New(env, static_cast<double>(d.retry_after_ms)));
   return o;
 }
 

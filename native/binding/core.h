@@ -36,6 +36,7 @@ class core final : public Napi::ObjectWrap<core> {
   Napi::Value list_sites(const Napi::CallbackInfo& info);
   Napi::Value sign_agent_token(const Napi::CallbackInfo& info);
   Napi::Value verify_agent_token(const Napi::CallbackInfo& info);
+  Napi::Value check_login(const Napi::CallbackInfo& info);
   Napi::Value ai_usage(const Napi::CallbackInfo& info);
 
   void require_started(Napi::Env env) const;
@@ -46,7 +47,9 @@ class core final : public Napi::ObjectWrap<core> {
     std::string driver = "sqlite";
     bool synchronous_full = true;
     std::string log_level = "info";
-    std::string ai_json;  // config `ai`, as JSON: the assistant's defaults for every site
+    std::string ai_json;           // config `ai`, as JSON: the assistant's defaults for every site
+    std::string rate_limits_json;  // config `rateLimits`, as JSON
+    hub::admission_options admission;
     transport::server_options server;
   };
   settings settings_;

@@ -43,6 +43,9 @@ it(`${N} replies waiting on a slow upstream: bounded memory, humans unaffected, 
       SWITCHBOARD_AI_API_KEY: 'sk-load',
       SWITCHBOARD_AI_MODEL: 'load',
       SWITCHBOARD_AI_FIRST_TOKEN_TIMEOUT_MS: '60000',
+      // An upstream known to take all of them: the gate's learning is tested in 37-ai-capacity.
+      SWITCHBOARD_AI_INITIAL_CONCURRENCY: String(N),
+      SWITCHBOARD_AI_MAX_CONCURRENCY: String(N),
       SWITCHBOARD_STORE_SYNC: 'normal',
     },
   });

@@ -28,6 +28,14 @@ function withTimeout(promise, ms, what) {
 
 let agentCounter = 0;
 
+// Most tests send as fast as they can from one visitor: far past the default per-visitor
+// limits, which tests/e2e/55-limits.test.js exercises (it passes `rateLimits: {}` to get the
+// defaults). Named rules replace the defaults one by one.
+const TEST_RATE_LIMITS = {
+  'message.visitor': { burst: 1e6, perSecond: 1e6 },
+  'conversation.visitor': { burst: 1e6, perSecond: 1e6 },
+};
+
 /**
  * An in-process server on port 0 with a fresh temp data dir (SQLite unless `store` says
  * otherwise). `await t.stop()` closes its clients, stops it and removes its data.
@@ -45,6 +53,7 @@ async function startServer(options = {}) {
     store: { driver: 'sqlite' },
     log: { level: 'warn' },
     admin: ADMIN,
+    rateLimits: TEST_RATE_LIMITS,
     ...rest,
     ...(limits ? { limits } : {}),
   });
@@ -119,6 +128,7 @@ function spawnServer({ dataDir, port = 0, env = {}, startTimeoutMs = 15000 } = {
       SWITCHBOARD_LOG_LEVEL: 'warn',
       SWITCHBOARD_ADMIN_EMAIL: ADMIN.email,
       SWITCHBOARD_ADMIN_PASSWORD: ADMIN.password,
+      SWITCHBOARD_RATE_LIMITS: JSON.stringify(TEST_RATE_LIMITS),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

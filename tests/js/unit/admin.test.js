@@ -106,6 +106,7 @@ describe('POST /api/v1/auth/login', () => {
       dummyHash: await hashPassword('dummy-password'),
       core: {
         getAgentByEmail: async (e) => (e === agent.email ? agent : null),
+        checkLogin: () => ({ allowed: true, retryAfterMs: 0 }), // the real limits: tests/e2e/55-limits.test.js
         signAgentToken: (id, ttl) => {
           signed = { id, ttl };
           return `token-for-${id}`;

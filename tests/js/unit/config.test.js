@@ -39,6 +39,8 @@ describe('loadConfig() defaults', () => {
     expect(c.limits).toEqual({
       maxFrameBytes: 65536, maxTextBytes: 16384, helloTimeoutMs: 10000, idleTimeoutMs: 120000, pingIntervalMs: 30000,
       outboundQueueBytes: 1048576, maxHttpBodyBytes: 1048576, maxHttpHeaderBytes: 16384, shutdownGraceMs: 5000,
+      rateTableKeys: 262144, rateExemptIps: ['127.0.0.1', '::1'], floodStrikes: 20, floodWindowMs: 10000,
+      maxIoLagMs: 250, maxStoreBacklog: 20000, maxMemoryMb: 0,
     });
     expect(c.webRoot).toBe(path.resolve(__dirname, '../../../web'));
   });
@@ -191,12 +193,32 @@ describe('docs()', () => {
   it('every schema entry is complete', () => {
     for (const e of schema) {
       expect(typeof e.description).toBe('string');
-      expect(['integer', 'number', 'boolean', 'string', 'enum', 'array']).toContain(e.type);
+      expect(['integer', 'number', 'boolean', 'string', 'enum', 'array', 'rules']).toContain(e.type);
       if (e.type === 'integer') expect(Number.isInteger(e.min)).toBe(true);
       if (e.type === 'number') expect(e.default).toBeGreaterThanOrEqual(e.min);
       if (e.type === 'number') expect(e.default).toBeLessThanOrEqual(e.max);
       if (e.type === 'boolean') expect(typeof e.default).toBe('boolean');
       if (e.type === 'enum') expect(e.values).toContain(e.default);
     }
+  });
+});
+
+describe('rate limits', () => {
+  it('merge rule by rule from file, environment (JSON) and code; null switches one off', () => {
+    const file = writeJson('r.json', { rateLimits: { 'message.visitor': { burst: 1, perSecond: 1 } } });
+    const c = loadConfig({ file, env: { SWITCHBOARD_RATE_LIMITS: '{"message.ip": null}' }, options: { rateLimits: { 'login.ip': { burst: 2, perSecond: 0.5 } } } });
+    expect(c.rateLimits['message.visitor']).toEqual({ burst: 1, perSecond: 1 });
+    expect(c.rateLimits['message.ip']).toBeNull();
+    expect(c.rateLimits['login.ip']).toEqual({ burst: 2, perSecond: 0.5 });
+    expect(c.rateLimits['message.site']).toEqual(schema.find((e) => e.key === 'rateLimits').default['message.site']);
+  });
+
+  it('name the bad key, with a hint, for unknown rules, fields and values', () => {
+    expect(() => loadConfig({ ...none, options: { rateLimits: { 'message.visiter': null } } })).toThrow('unknown key "rateLimits.message.visiter" in the options; did you mean "message.visitor"?');
+    expect(() => loadConfig({ ...none, options: { rateLimits: { 'message.site': { brust: 1 } } } })).toThrow(/unknown key "rateLimits.message.site.brust".*did you mean "burst"/);
+    expect(() => loadConfig({ ...none, options: { rateLimits: { 'message.site': { burst: -1, perSecond: 1 } } } })).toThrow('rateLimits.message.site.burst must be a number >= 0');
+    expect(() => loadConfig({ ...none, options: { rateLimits: { 'message.site': { windowMax: 5 } } } })).toThrow('rateLimits.message.site.windowMs must be > 0 when windowMax is set');
+    expect(() => loadConfig({ ...none, env: { SWITCHBOARD_RATE_LIMITS: '{oops' } })).toThrow('rateLimits must be an object of rate limits (got "{oops" from SWITCHBOARD_RATE_LIMITS)');
+    expect(() => loadConfig({ ...none, options: { sites: [{ key: 'a', rateLimits: { 'login.visitor': null } }] } })).toThrow(/unknown key "sites\[0\].rateLimits.login.visitor"/);
   });
 });
