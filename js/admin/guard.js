@@ -25,4 +25,11 @@ async function requireAgent(req, ctx, need = {}) {
   return agent;
 }
 
-module.exports = { requireAgent };
+/** The site `key`, or 404. */
+async function findSite(ctx, key) {
+  const site = (await ctx.server.listSites()).find((s) => s.key === key);
+  if (!site) throw new HttpError(404, 'not_found', `no site "${key}"`);
+  return site;
+}
+
+module.exports = { requireAgent, findSite };

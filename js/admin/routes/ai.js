@@ -6,14 +6,8 @@
 //   GET  /api/v1/ai/stats             the AI client's counters and its last error (admin)
 
 const { validateSite } = require('../../config');
-const { requireAgent } = require('../guard');
+const { requireAgent, findSite } = require('../guard');
 const { HttpError } = require('../router');
-
-async function findSite(ctx, key) {
-  const site = (await ctx.server.listSites()).find((s) => s.key === key);
-  if (!site) throw new HttpError(404, 'not_found', `no site "${key}"`);
-  return site;
-}
 
 /** @param {import('../router').Router} router */
 module.exports = function aiRoutes(router) {

@@ -5,14 +5,8 @@
 //   PUT /api/v1/sites/:key/rate-limits    replaces them ({"message.visitor": {...} | null, ...})
 
 const { validateRules } = require('../../config');
-const { requireAgent } = require('../guard');
+const { requireAgent, findSite } = require('../guard');
 const { HttpError } = require('../router');
-
-async function findSite(ctx, key) {
-  const site = (await ctx.server.listSites()).find((s) => s.key === key);
-  if (!site) throw new HttpError(404, 'not_found', `no site "${key}"`);
-  return site;
-}
 
 /** @param {import('../router').Router} router */
 module.exports = function limitRoutes(router) {
