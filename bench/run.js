@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // bench/run.js — `npm run bench`: builds the native load generator, then in one run measures
 // idle connections, chat load with durable acks (Switchboard on SQLite) and transport +
-// routing without persistence (Switchboard vs Bun, uWebSockets.js, Node+ws), each server on
-// CPU 0 and the load generator on CPU 1; writes bench/out/results-<date>.json and a table.
-// Options: --only idle,durable,transport (chat = durable+transport) --reps 3
+// routing without persistence (Switchboard vs Bun, uWebSockets.js, Node+ws), and AI streaming
+// (Switchboard vs the openai client behind a ws relay, and the Portkey gateway; bench/ai/),
+// each server on CPU 0 and the load generator on CPU 1; writes bench/out/results-<date>.json
+// and a table.
+// Options: --only idle,durable,transport,ai (chat = durable+transport) --reps 3
 //   --servers switchboard,ws,uws,bun --idle-conns 19000 --pairs 200 --inflight 8
 //   --duration 10 --warmup 2 --syscall-seconds 3 --no-syscalls
+//   AI: --ai-phases ttft,rate,memory --ai-peers openai,portkey --ai-conns 8 --ai-requests 2000
+//   --ai-streams 1000 --ai-burst 4 --ai-interval-ms 10 --ai-duration 6
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -15,11 +19,14 @@ const procs = require('./lib/procs');
 const { availability, bunBinary, BENCH } = require('./lib/servers');
 const { LOADGEN, measureIdle, measureChat } = require('./lib/measure');
 const report = require('./lib/report');
+const { measureAi } = require('./ai/measure');
 
 function parseOptions(argv) {
   const o = {
-    only: ['idle', 'durable', 'transport'], reps: 3, servers: ['switchboard', 'ws', 'uws', 'bun'],
+    only: ['idle', 'durable', 'transport', 'ai'], reps: 3, servers: ['switchboard', 'ws', 'uws', 'bun'],
     idleConns: 19000, pairs: 200, inflight: 8, duration: 10, warmup: 2, syscallSeconds: 3, syscalls: true,
+    aiPhases: ['ttft', 'rate', 'memory'], aiPeers: ['openai', 'portkey'], aiConns: 8,
+    aiRequests: 2000, aiStreams: 1000, aiBurst: 4, aiIntervalMs: 10, aiDuration: 6,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -36,6 +43,14 @@ function parseOptions(argv) {
       case '--warmup': o.warmup = Number(v); i++; break;
       case '--syscall-seconds': o.syscallSeconds = Number(v); i++; break;
       case '--no-syscalls': o.syscalls = false; break;
+      case '--ai-phases': o.aiPhases = list(); i++; break;
+      case '--ai-peers': o.aiPeers = list(); i++; break;
+      case '--ai-conns': o.aiConns = Number(v); i++; break;
+      case '--ai-requests': o.aiRequests = Number(v); i++; break;
+      case '--ai-streams': o.aiStreams = Number(v); i++; break;
+      case '--ai-burst': o.aiBurst = Number(v); i++; break;
+      case '--ai-interval-ms': o.aiIntervalMs = Number(v); i++; break;
+      case '--ai-duration': o.aiDuration = Number(v); i++; break;
       default: throw new Error(`unknown option ${k} (see the comment at the top of bench/run.js)`);
     }
   }
@@ -79,14 +94,15 @@ async function repeat(o, targets, fn, results, label) {
 
 async function main() {
   const o = parseOptions(process.argv.slice(2));
-  buildLoadgen();
+  const needsLoadgen = o.only.some((x) => x !== 'ai');
+  if (needsLoadgen) buildLoadgen();
   const avail = availability();
   const servers = o.servers.filter((s) => {
-    if (avail[s]) process.stderr.write(`bench: skipping ${s}: ${avail[s]}\n`);
+    if (avail[s] && needsLoadgen) process.stderr.write(`bench: skipping ${s}: ${avail[s]}\n`);
     return !avail[s];
   });
-  const syscallTool = o.syscalls ? procs.syscallCounter() : null;
-  if (o.syscalls && !syscallTool) process.stderr.write('bench: neither perf nor strace works; no syscall counts\n');
+  const syscallTool = o.syscalls && needsLoadgen ? procs.syscallCounter() : null;
+  if (o.syscalls && needsLoadgen && !syscallTool) process.stderr.write('bench: neither perf nor strace works; no syscall counts\n');
   if (!procs.hasTool('taskset')) process.stderr.write('bench: taskset missing; processes are not pinned\n');
 
   const out = {
@@ -118,6 +134,10 @@ async function main() {
   if (o.only.includes('transport')) {
     await chat('transport', servers.map((s) => ({ name: s === 'switchboard' ? 'switchboard-memory' : s, kind: s })),
       () => memStore);
+  }
+  if (o.only.includes('ai')) {
+    out.ai = {};
+    await measureAi(o, out.ai);
   }
 
   out.summary = report.summarise(out);

@@ -65,6 +65,7 @@ function summarise(out) {
   const sys = out.syscall_runs || {};
   for (const [k, runs] of Object.entries(out.durable)) s.durable[k] = summariseChat(runs, sys[k]);
   for (const [k, runs] of Object.entries(out.transport)) s.transport[k] = summariseChat(runs, sys[k]);
+  if (out.ai) s.ai = require('../ai/report').summarise(out.ai); // lazy: ai/report needs median
   const sb = s.transport['switchboard-memory'];
   if (sb && sb.delivered_per_s) {
     for (const [k, v] of Object.entries(s.transport)) {
@@ -110,6 +111,7 @@ function table(out) {
   if (Object.keys(s.durable).length) text += chatRows(`durable acks (${wl})`, s.durable);
   if (Object.keys(s.transport).length) text += chatRows(`no persistence (${wl})`, s.transport);
   for (const [k, v] of Object.entries(s.ratios)) text += `ratio ${k}: ${v}\n`;
+  if (s.ai) text += require('../ai/report').table(out.ai, s.ai);
   return text;
 }
 
