@@ -43,7 +43,8 @@ bool is_connect_error(CURLcode c) {
   }
 }
 
-constexpr std::int64_t max_poll_ms = 50;  // the loop checks timers at least this often
+constexpr std::int64_t max_poll_ms = 50;    // the loop checks timers at least this often
+constexpr std::int64_t scan_period_ms = 5;  // and at most this often
 constexpr std::size_t max_spare_handles = 64;
 
 }  // namespace
@@ -107,6 +108,8 @@ struct client::impl {
   std::vector<CURL*> spare;
   std::unordered_map<std::string, std::unique_ptr<gate>> gates;  // by "<base URL> <model>"
   std::int64_t stats_ms = 0;
+  std::int64_t scanned_ms = 0;
+  std::vector<std::uint64_t> dirty;  // streams with content to flush after this pass
 };
 
 namespace {
@@ -217,6 +220,7 @@ void client::impl::run() {
     }
     std::int64_t now = steady_ms();
     for (auto& t : new_streams) {
+      t->dirty = &dirty;
       transfer& ref = *t;
       live.emplace(t->id, std::move(t));
       admit(ref, now);
@@ -233,6 +237,12 @@ void client::impl::run() {
     }
     int running = 0;
     curl_multi_perform(multi, &running);
+    // What this pass read, one delta per stream (finish() flushes its own first).
+    for (auto id : dirty) {
+      auto it = live.find(id);
+      if (it != live.end()) it->second->flush();
+    }
+    dirty.clear();
     int left = 0;
     while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
       if (m->msg != CURLMSG_DONE) continue;
@@ -240,7 +250,15 @@ void client::impl::run() {
       curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
       if (t) on_done(*t, m->data.result, steady_ms());
     }
-    sleep_ms = check_timers(steady_ms());
+    // The timers walk every live stream: at most every few ms, not on every read (their
+    // deadlines are seconds long).
+    now = steady_ms();
+    if (now - scanned_ms >= scan_period_ms) {
+      scanned_ms = now;
+      sleep_ms = std::min(check_timers(now), scan_period_ms);
+    } else {
+      sleep_ms = scan_period_ms - (now - scanned_ms);
+    }
     curl_multi_poll(multi, nullptr, 0, static_cast<int>(sleep_ms), nullptr);
   }
 }
@@ -361,6 +379,7 @@ std::int64_t client::impl::check_timers(std::int64_t now) {
 }
 
 void client::impl::finish(transfer& t, stream_end end, const char* kind, std::string detail) {
+  t.flush();  // content read before the end reaches the handler before on_end
   if (t.easy) {
     // Removing an unfinished transfer closes its connection: the upstream stops generating.
     curl_multi_remove_handle(multi, t.easy);

@@ -45,7 +45,7 @@ struct stream_result {
 class stream_handler {
  public:
   virtual ~stream_handler() = default;
-  /** New content; everything that arrived in one read comes as one call. */
+  /** New content; everything that arrived in one pass of the client's loop comes as one call. */
   virtual void on_delta(std::string_view text) = 0;
   /** Exactly once per started stream, cancelled ones included. */
   virtual void on_end(stream_result&& r) = 0;

@@ -178,7 +178,8 @@ void transfer::deliver(const std::string& content, std::int64_t now_ms) {
   if (!result.delivered) first_token_ms = now_ms;
   result.delivered = true;
   result.text += content;
-  handler->on_delta(content);
+  if (pending.empty() && dirty) dirty->push_back(id);
+  pending += content;
 }
 
 }  // namespace sb::ai

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <curl/curl.h>
 
@@ -49,8 +50,17 @@ struct transfer {
   std::int64_t attempt_ms = 0;      // this attempt
   std::int64_t last_token_ms = 0;   // latest content
   std::int64_t first_token_ms = 0;  // first content of the attempt that delivered it
-  bool waiting = false;             // between attempts
-  std::int64_t due_ms = 0;          // when waiting: next attempt
+  // Content not yet handed to the handler: the client flushes it once per loop pass, so that
+  // chunks arriving together become one delta (one frame to the visitor) instead of many.
+  std::string pending;
+  std::vector<std::uint64_t>* dirty = nullptr;  // the client's list of transfers with pending
+  void flush() {
+    if (pending.empty()) return;
+    handler->on_delta(pending);
+    pending.clear();
+  }
+  bool waiting = false;     // between attempts
+  std::int64_t due_ms = 0;  // when waiting: next attempt
 
   // Admission at the upstream's gate (ai/gate.h).
   gate* gate_of = nullptr;
