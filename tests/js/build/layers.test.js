@@ -1,13 +1,13 @@
 'use strict';
 // The include rule of docs/architecture.md: a native file includes headers of its own folder
-// and of folders below it only (binding > transport > hub > ai > protocol > store > limiter > util), and the
+// and of folders below it only (binding > transport > hub > ai > protocol > store > filter > limiter > util), and the
 // Node headers (napi.h and friends) only under native/binding/.
 
 const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.join(__dirname, '..', '..', '..', 'native');
-const ORDER = ['util', 'limiter', 'store', 'protocol', 'ai', 'hub', 'transport', 'binding']; // bottom to top
+const ORDER = ['util', 'limiter', 'filter', 'store', 'protocol', 'ai', 'hub', 'transport', 'binding']; // bottom to top
 const NODE_HEADERS = /^(napi\.h|napi-inl\.h|node_api\.h|js_native_api\.h|node\.h|v8\.h|uv\.h)$/;
 
 function listFiles(dir, base = dir) {
