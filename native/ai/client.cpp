@@ -316,6 +316,11 @@ void client::impl::retry_or_fail(transfer& t, const char* kind, std::string deta
   }
   if (now + delay - t.started_ms > up.total_timeout_ms)
     return finish(t, stream_end::failed, kind, detail + " (no time left to retry)");
+  // Nothing reached the visitor yet: a retry that could only start after the wait budget
+  // would tell them later than promised. Hand over now instead.
+  if (now + delay - t.started_ms > up.queue_timeout_ms)
+    return finish(t, stream_end::failed, kind,
+                  detail + " (the retry would exceed the wait budget)");
   if (t.easy) {
     curl_multi_remove_handle(multi, t.easy);
     spare.push_back(t.easy);
@@ -337,6 +342,7 @@ std::int64_t client::impl::check_timers(std::int64_t now) {
   std::vector<transfer*> due;
   std::vector<std::uint64_t> shed;
   for (auto& kv : gates) {
+    pump(*kv.second, now);  // a cooldown after an overload may have ended
     kv.second->expire(now, shed);
     auto soonest = kv.second->next_deadline();
     if (soonest >= 0) sleep = std::min(sleep, std::max<std::int64_t>(soonest - now, 1));
