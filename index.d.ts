@@ -70,6 +70,8 @@ export interface AiSettings {
   queueTimeoutMs?: number;
   /** Requests in flight before the upstream's capacity is measured (slow start from here). Default 32. */
   initialConcurrency?: number;
+  /** Learn the upstream's capacity; `false` makes `initialConcurrency` a fixed limit. Default `true`. */
+  adaptiveConcurrency?: boolean;
   /** Upper bound of the learned concurrency limit per upstream. Default 512. */
   maxConcurrency?: number;
   botName?: string;

@@ -129,6 +129,7 @@ gate& client::impl::gate_for(const transfer& t) {
     gate_options o;
     o.limit.max_limit = up.max_concurrency;
     o.limit.initial_limit = std::min(up.initial_concurrency, up.max_concurrency);
+    o.adaptive = up.adaptive_concurrency;
     // Shown in stats and metrics: without any user:password@ in the URL.
     std::string name = key;
     auto scheme = name.find("://");

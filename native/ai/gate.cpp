@@ -55,8 +55,7 @@ void gate::enqueue(const std::string& site, std::uint64_t id, std::int64_t deadl
 }
 
 bool gate::next(std::uint64_t& id, std::int64_t now_ms) {
-  (void)now_ms;
-  if (queued_ == 0) return false;
+  if (queued_ == 0 || now_ms < cooldown_until_ms_) return false;
   site_state* best = nullptr;
   for (auto& kv : sites_)
     if (!kv.second.queue.empty() && (!best || kv.second.in_flight < best->in_flight))
@@ -111,15 +110,26 @@ void gate::release(const std::string& site, std::int64_t held_ms) {
 
 void gate::succeeded(const std::string& site, std::int64_t latency_ms, std::int64_t held_ms,
                      std::int64_t now_ms) {
-  limit_.on_success(latency_ms, now_ms);
+  if (o_.adaptive)
+    limit_.on_success(latency_ms, now_ms);
+  else
+    limit_.on_ignore();
   throttle_.record(true, now_ms);
   release(site, held_ms);
 }
 
 void gate::overloaded(const std::string& site, std::int64_t held_ms, std::int64_t now_ms) {
-  limit_.on_overload(now_ms);
+  if (o_.adaptive)
+    limit_.on_overload(now_ms);
+  else
+    limit_.on_ignore();
   throttle_.record(false, now_ms);
   overloads_++;
+  // The upstream refused what is in flight now: nothing starts from the queue for a round trip,
+  // or a capacity drop would send the whole queue into refusals, each freeing its slot for the
+  // next, before the cut limit takes effect.
+  double rtt = std::max(100.0, limit_.baseline_ms());
+  cooldown_until_ms_ = now_ms + static_cast<std::int64_t>(rtt);
   release(site, held_ms);
 }
 

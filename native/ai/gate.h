@@ -18,6 +18,7 @@ namespace sb::ai {
 
 struct gate_options {
   limiter::adaptive_options limit;
+  bool adaptive = true;  // false: the limit stays at limit.initial_limit (a fixed limit)
   limiter::throttle_options throttle;
   std::size_t max_queue = 5000;  // waiting requests per upstream
 };
@@ -83,7 +84,8 @@ class gate {
   limiter::adaptive_throttle throttle_;
   std::map<std::string, site_state> sites_;
   std::size_t queued_ = 0;
-  double service_ms_ = 0;  // EWMA of how long a slot is held
+  double service_ms_ = 0;               // EWMA of how long a slot is held
+  std::int64_t cooldown_until_ms_ = 0;  // after an overload: no start from the queue until then
   std::mt19937_64 rng_{0x5b5b};
   std::uint64_t admitted_ = 0, shed_ = 0, overloads_ = 0, max_in_flight_ = 0;
 };

@@ -93,6 +93,7 @@ void overlay(const json& j, reader& r, bot_settings& s, std::vector<faq_entry>& 
   r.integer(j, "queueTimeoutMs", up.queue_timeout_ms, 0);
   r.integer(j, "maxConcurrency", up.max_concurrency, 1);
   r.integer(j, "initialConcurrency", up.initial_concurrency, 1);
+  r.boolean(j, "adaptiveConcurrency", up.adaptive_concurrency);
   r.str(j, "botName", s.bot_name);
   r.str(j, "systemPrompt", s.system_prompt);
   r.str(j, "greeting", s.greeting);

@@ -24,9 +24,10 @@ struct upstream_settings {
   int max_retries = 2;                 // before the first token only
   int retry_base_ms = 250;             // backoff: base * 2^attempt, capped, with jitter
   int retry_max_ms = 5000;
-  int queue_timeout_ms = 10000;  // longest wait for a slot at the upstream's gate (ai/gate.h)
-  int max_concurrency = 512;     // the gate's learned limit never exceeds this
-  int initial_concurrency = 32;  // and starts here
+  int queue_timeout_ms = 10000;      // longest wait for a slot at the upstream's gate (ai/gate.h)
+  int max_concurrency = 512;         // the gate's learned limit never exceeds this
+  int initial_concurrency = 32;      // and starts here
+  bool adaptive_concurrency = true;  // false: initial_concurrency is a fixed limit
 };
 
 struct bot_settings {

@@ -254,3 +254,19 @@ TEST_F(ai_client, a_stream_that_goes_silent_after_content_fails_timeout_idle) {
   EXPECT_TRUE(r.delivered);
   EXPECT_EQ(r.text, "Hi");
 }
+
+// A retry that could only start after the wait budget is handed over at once, not late.
+TEST_F(ai_client, a_retry_past_the_wait_budget_fails_at_once) {
+  fake_upstream up([](const http_request&, upstream_conn& c, int) {
+    c.respond(429, "text/plain", "slow down", "Retry-After: 5\r\n");
+  });
+  auto req = request_to(up.base_url());
+  req.upstream.queue_timeout_ms = 1000;
+  auto started = test_clock::now();
+  auto [id, rec] = start(std::move(req));
+  ASSERT_TRUE(rec->wait_end());
+  EXPECT_LT(ms_between(started, rec->ended_at()), 900);
+  EXPECT_EQ(rec->result().end, stream_end::failed);
+  EXPECT_EQ(rec->result().error, "http_429");
+  EXPECT_EQ(up.request_count(), 1u);
+}

@@ -246,6 +246,7 @@ TEST_F(ai_client, cancel_while_waiting_to_retry_ends_it_without_another_request)
   });
   auto req = request_to(up.base_url());
   req.upstream.total_timeout_ms = 30000;
+  req.upstream.queue_timeout_ms = 30000;  // else a 10 s Retry-After is past the wait budget
   auto [id, rec] = start(std::move(req));
   for (int i = 0; i < 200 && cl().stats().retries == 0; i++)
     std::this_thread::sleep_for(milliseconds(5));
