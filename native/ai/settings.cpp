@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_object.h"
+
 namespace sb::ai {
 
 using json = nlohmann::json;
@@ -114,19 +116,6 @@ void overlay(const json& j, reader& r, bot_settings& s, std::vector<faq_entry>& 
   }
 }
 
-bool parse_object(std::string_view text, const char* where, json& out, std::string& error) {
-  if (text.empty()) {
-    out = json::object();
-    return true;
-  }
-  out = json::parse(text, nullptr, false);
-  if (out.is_discarded() || !out.is_object()) {
-    error = std::string(where) + " must be a JSON object";
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::shared_ptr<const bot_settings> make_bot_settings(std::string_view defaults_json,
@@ -135,8 +124,8 @@ std::shared_ptr<const bot_settings> make_bot_settings(std::string_view defaults_
   // The caller may pass a string that holds an earlier call's error (the hub's fallback does).
   error.clear();
   json defaults, site;
-  if (!parse_object(defaults_json, "ai", defaults, error) ||
-      !parse_object(site_json, "site.ai", site, error))
+  if (!util::parse_json_object(defaults_json, "ai", defaults, error) ||
+      !util::parse_json_object(site_json, "site.ai", site, error))
     return nullptr;
   auto s = std::make_shared<bot_settings>();
   std::vector<faq_entry> faq;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/ids.h"
+#include "util/json_object.h"
 
 namespace sb::hub {
 
@@ -94,19 +95,6 @@ bool overlay(const json& j, const char* where, rate_rules& r, std::string& error
   return true;
 }
 
-bool parse_object(std::string_view text, const char* where, json& out, std::string& error) {
-  if (text.empty()) {
-    out = json::object();
-    return true;
-  }
-  out = json::parse(text, nullptr, false);
-  if (out.is_discarded() || !out.is_object()) {
-    error = std::string(where) + " must be a JSON object";
-    return false;
-  }
-  return true;
-}
-
 std::uint64_t resident_bytes() {
   long pages = 0, resident = 0;
   FILE* f = std::fopen("/proc/self/statm", "r");
@@ -123,8 +111,8 @@ std::uint64_t resident_bytes() {
 std::shared_ptr<const rate_rules> parse_rate_rules(std::string_view defaults_json,
                                                    std::string_view site_json, std::string& error) {
   json defaults, site;
-  if (!parse_object(defaults_json, "rateLimits", defaults, error) ||
-      !parse_object(site_json, "site.rateLimits", site, error))
+  if (!util::parse_json_object(defaults_json, "rateLimits", defaults, error) ||
+      !util::parse_json_object(site_json, "site.rateLimits", site, error))
     return nullptr;
   auto r = std::make_shared<rate_rules>();
   if (!overlay(defaults, "rateLimits", *r, error) || !overlay(site, "site.rateLimits", *r, error))
