@@ -423,7 +423,10 @@ void client::impl::finish(transfer& t, stream_end end, const char* kind, std::st
     }
   }
   if (end == stream_end::failed) {
-    util::log(util::log_level::warn, "AI request failed",
+    // Shedding at the gate is the limiter working, and comes in floods under overload: it is
+    // counted in the gate's stats and logged at debug only.
+    bool shed = r.error == "overloaded" || r.error == "queue_timeout";
+    util::log(shed ? util::log_level::debug : util::log_level::warn, "AI request failed",
               {{"upstream", t.req.upstream.base_url},
                {"model", t.req.upstream.request.model},
                {"error", r.error},
