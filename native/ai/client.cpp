@@ -4,7 +4,6 @@
 #include "ai/client.h"
 
 #include <algorithm>
-#include <chrono>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -14,17 +13,12 @@
 
 #include "ai/prompt.h"
 #include "ai/transfer.h"
+#include "util/ids.h"
 #include "util/log.h"
 
 namespace sb::ai {
 
 namespace {
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 /** Errors that mean the request never reached a server that answered: safe to retry. */
 bool is_connect_error(CURLcode c) {
@@ -219,7 +213,7 @@ void client::impl::run() {
       cancelled.swap(cancels);
       stop = stopping;
     }
-    std::int64_t now = steady_ms();
+    std::int64_t now = util::mono_ms();
     for (auto& t : new_streams) {
       t->dirty = &dirty;
       transfer& ref = *t;
@@ -249,11 +243,11 @@ void client::impl::run() {
       if (m->msg != CURLMSG_DONE) continue;
       transfer* t = nullptr;
       curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
-      if (t) on_done(*t, m->data.result, steady_ms());
+      if (t) on_done(*t, m->data.result, util::mono_ms());
     }
     // The timers walk every live stream: at most every few ms, not on every read (their
     // deadlines are seconds long).
-    now = steady_ms();
+    now = util::mono_ms();
     if (now - scanned_ms >= scan_period_ms) {
       scanned_ms = now;
       sleep_ms = std::min(check_timers(now), scan_period_ms);
@@ -398,7 +392,7 @@ void client::impl::finish(transfer& t, stream_end end, const char* kind, std::st
   }
   if (t.queued) t.gate_of->drop(t.id);
   bool overload = end == stream_end::failed && signals_overload(kind);
-  if (t.gate_of) release(t, overload, steady_ms());
+  if (t.gate_of) release(t, overload, util::mono_ms());
   gate* g = t.gate_of;
   stream_result r = std::move(t.result);
   r.end = end;
@@ -437,7 +431,7 @@ void client::impl::finish(transfer& t, stream_end end, const char* kind, std::st
   }
   auto handler = t.handler;
   live.erase(t.id);  // `t` is gone from here on
-  if (g) pump(*g, steady_ms());
+  if (g) pump(*g, util::mono_ms());
   handler->on_end(std::move(r));
 }
 

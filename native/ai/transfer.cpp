@@ -5,22 +5,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include <chrono>
 #include <cstdlib>
+
+#include "util/ids.h"
 
 namespace sb::ai {
 
 namespace {
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   auto* t = static_cast<transfer*>(ud);
-  return t->on_body(std::string_view(p, size * n), steady_ms()) ? size * n : 0;
+  return t->on_body(std::string_view(p, size * n), util::mono_ms()) ? size * n : 0;
 }
 
 size_t header_cb(char* p, size_t size, size_t n, void* ud) {
@@ -146,7 +141,7 @@ void transfer::on_body_end() {
     result.finish_reason = c.finish_reason.empty() ? "stop" : c.finish_reason;
     if (c.has_usage) result.usage = c.usage;
   }
-  deliver(content, steady_ms());
+  deliver(content, util::mono_ms());
 }
 
 bool transfer::on_event(std::string_view data, std::string& content) {

@@ -198,6 +198,8 @@ class hub {
                    handoff_notice notice = handoff_notice::none);
   /** Stops the bot's reply in flight for `conv`, if any: delta-end, upstream closed. */
   void stop_bot(const std::string& conv, const char* reason);
+  /** Stops a reply stream once: delta-end to the visitor if it saw any, upstream cancelled. */
+  void end_stream(bot_stream& s, const char* reason);
   /** Stores a bot or system message and delivers it after commit. */
   void post_message(const std::string& conv, const char* kind, const std::string& sender_id,
                     const std::string& sender_name, std::string text, std::string stream);

@@ -116,19 +116,8 @@ void hub::bot_reply(const std::string& conv, const std::string& site, const std:
       previous = std::move(slot);
       slot = stream;
     }
-    if (previous) {
-      // A newer visitor message: the reply to the older one is no longer wanted.
-      std::uint64_t id = 0;
-      {
-        std::lock_guard<std::mutex> lock(previous->mu);
-        previous->stopped = true;
-        id = previous->ai_id;
-        if (previous->sent_any)
-          router_.send(previous->visitor, make_frame(protocol::delta_end(
-                                              previous->conv, previous->key, "superseded")));
-      }
-      if (id) ai_->cancel(id);
-    }
+    // A newer visitor message: the reply to the older one is no longer wanted.
+    if (previous) end_stream(*previous, "superseded");
     std::uint64_t id = ai_->start(std::move(req), stream);
     bool stop_now;
     {
@@ -149,14 +138,17 @@ void hub::stop_bot(const std::string& conv, const char* reason) {
     s = std::move(it->second);
     bots_.erase(it);
   }
+  end_stream(*s, reason);
+}
+
+void hub::end_stream(bot_stream& s, const char* reason) {
   std::uint64_t id;
   {
-    std::lock_guard<std::mutex> lock(s->mu);
-    if (s->stopped) return;
-    s->stopped = true;
-    id = s->ai_id;
-    if (s->sent_any)
-      router_.send(s->visitor, make_frame(protocol::delta_end(conv, s->key, reason)));
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.stopped) return;
+    s.stopped = true;
+    id = s.ai_id;
+    if (s.sent_any) router_.send(s.visitor, make_frame(protocol::delta_end(s.conv, s.key, reason)));
   }
   if (id && ai_) ai_->cancel(id);
 }

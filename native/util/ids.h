@@ -16,5 +16,7 @@ std::string random_bytes(std::size_t n);
 std::int64_t now_ms();
 /** Monotonic nanoseconds (for latency measurements). */
 std::int64_t mono_ns();
+/** Monotonic milliseconds (for timeouts). */
+inline std::int64_t mono_ms() { return mono_ns() / 1000000; }
 
 }  // namespace sb::util

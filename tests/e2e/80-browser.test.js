@@ -2,21 +2,14 @@
 // The demo page and the agent console in real headless Chromium: two tabs chat both ways, and
 // message text is rendered as text, never as markup.
 
-const fs = require('fs');
-const { chromium } = require('playwright-core');
 const { startServer } = require('../helpers/server');
-
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const { launchBrowser } = require('../helpers/browser');
 
 let t;
 let browser;
 beforeAll(async () => {
-  if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run deploy/install-deps.sh`);
   t = await startServer();
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 }, 60000);
 afterAll(async () => {
   if (browser) await browser.close();

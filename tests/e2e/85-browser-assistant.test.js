@@ -3,24 +3,17 @@
 // the streamed text stays text), the visitor asks for a person with the button, and the agent
 // gets a suggested reply and a summary from AI assist in the console.
 
-const fs = require('fs');
-const { chromium } = require('playwright-core');
 const { startServer } = require('../helpers/server');
+const { launchBrowser } = require('../helpers/browser');
 const { startMockAi } = require('../../js/mock-ai');
-
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 let t;
 let ai;
 let browser;
 beforeAll(async () => {
-  if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run deploy/install-deps.sh`);
   ai = await startMockAi({ apiKey: 'sk-browser', defaults: { delayMs: 60 } });
   t = await startServer({ ai: { baseUrl: ai.url, apiKey: 'sk-browser', model: 'demo-model', greeting: 'Hi! I am the assistant.' } });
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 }, 60000);
 afterAll(async () => {
   if (browser) await browser.close();
